@@ -1,0 +1,52 @@
+# pgconveyor: `make run` shows it working, `make test` proves it. `make help` lists every target.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
+SQL_DIRS := migrations functions cron tests/sql
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh
+	@touch $@
+
+install: $(STAMP) ## install Debian packages (if missing), the venv and the Python dependencies
+
+db-start: install ## start the embedded cluster (when DATABASE_URL is unset)
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/conveyor db start; fi
+
+db-stop: install ## stop the embedded cluster
+	@$(BIN)/conveyor db stop
+
+migrate: install ## apply migrations, functions and cron to DATABASE_URL (or the embedded cluster)
+	@$(BIN)/conveyor migrate
+
+run: install db-start migrate ## the demo: embedded cluster, migrate, a few hundred jobs through a worker, status
+	@$(BIN)/conveyor demo
+
+lint: install ## ruff and sqlfluff
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/sqlfluff lint --processes 2 $(SQL_DIRS)
+
+test: install lint ## lint, then every test (pgTAP and pytest) against a real server
+	@$(BIN)/pytest $(PYTEST_ARGS)
+
+$(BENCH_STAMP): pyproject.toml
+	@CONVEYOR_EXTRAS=dev,bench bash scripts/bootstrap.sh
+	@touch $@
+
+bench: install $(BENCH_STAMP) db-start ## benchmarks against PGQueuer on the embedded cluster (writes docs/benchmarks.md)
+	@$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+format: install ## format Python and SQL in place
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/sqlfluff fix --processes 2 $(SQL_DIRS)
+
+.PHONY: help install db-start db-stop migrate run lint test bench format

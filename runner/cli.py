@@ -1,0 +1,334 @@
+"""The ``conveyor`` command. Errors are one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from runner import queries
+from runner.config import ConfigError, database_url, using_embedded
+
+
+class UsageError(Exception):
+    pass
+
+
+def _connect() -> psycopg.Connection[Any]:
+    if using_embedded():
+        from runner.cluster import Cluster
+
+        cluster = Cluster.default()
+        if not cluster.running():
+            raise ConfigError(
+                "the embedded database is not running: start it with `conveyor db start` "
+                "(or set DATABASE_URL to use another server)"
+            )
+    return psycopg.connect(database_url(), autocommit=True, prepare_threshold=None)
+
+
+# -- db ------------------------------------------------------------------------
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from runner.cluster import Cluster
+
+    if not using_embedded() and args.action != "url":
+        raise ConfigError("DATABASE_URL is set: the embedded cluster is not used (unset it to manage the local one)")
+    if not using_embedded():
+        print(os.environ["DATABASE_URL"])
+        return 0
+    cluster = Cluster.default()
+    if args.action == "start":
+        cluster.start()
+        print(f"embedded database {cluster.status()}")
+    elif args.action == "stop":
+        cluster.stop()
+        print(f"embedded database {cluster.status()}")
+    elif args.action == "status":
+        print(f"embedded database {cluster.status()}")
+        return 0 if cluster.running() else 3
+    elif args.action == "url":
+        print(cluster.url())
+    return 0
+
+
+# -- migrate -------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from runner.migrate import migrate
+
+    if using_embedded():
+        from runner.cluster import Cluster
+
+        Cluster.default().start()
+    report = migrate(database_url(), echo=lambda m: print(f"conveyor: {m}"))
+    if not report.applied_migrations:
+        print("conveyor: schema is up to date")
+    return 0
+
+
+# -- worker --------------------------------------------------------------------
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from runner import logs
+    from runner.registry import load_handlers
+    from runner.worker import Worker
+
+    logs.setup(args.log_level, args.log_json)
+    handlers = load_handlers(args.handlers)
+    job_types = _split(args.job_types) if args.job_types else None
+    if using_embedded():
+        _connect().close()  # a clear error when the embedded database is down
+    worker = Worker(
+        database_url(),
+        handlers,
+        job_types=job_types,
+        concurrency=args.concurrency,
+        batch_size=args.batch_size,
+        lease=args.lease,
+        once=args.once,
+        poll_interval=args.poll_interval,
+        grace=args.grace,
+        listen=not args.no_listen,
+    )
+    return asyncio.run(worker.run())
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+# -- enqueue -------------------------------------------------------------------
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    try:
+        payload = json.loads(args.payload)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--payload is not valid JSON: {exc}") from exc
+    run_at = None
+    if args.run_at:
+        try:
+            run_at = datetime.fromisoformat(args.run_at)
+        except ValueError as exc:
+            raise UsageError(f"--run-at is not an ISO 8601 timestamp: {args.run_at!r}") from exc
+    delay = f"{args.delay} seconds" if args.delay is not None else None
+    with _connect() as conn:
+        row = conn.execute(
+            queries.ENQUEUE,
+            (
+                args.job_type,
+                psycopg.types.json.Jsonb(payload),
+                args.priority,
+                run_at,
+                delay,
+                args.dedup_key,
+                args.max_attempts,
+            ),
+        ).fetchone()
+    print(row[0] if row else "")
+    return 0
+
+
+# -- status --------------------------------------------------------------------
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.1f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def render_status(rows: Sequence[tuple[Any, ...]]) -> str:
+    header = [
+        "job type",
+        "ready",
+        "scheduled",
+        "running",
+        "retrying",
+        "completed 24h",
+        "dead",
+        "oldest ready",
+        "workers",
+    ]
+    table = []
+    notes = []
+    for r in rows:
+        job_type, ready, scheduled, running, retrying, completed, dead, oldest, workers = r
+        table.append([job_type, ready, scheduled, running, retrying, completed, dead, _age(oldest), workers])
+        if (ready or scheduled) and not workers:
+            notes.append(f"{job_type}: {ready + scheduled} job(s) waiting with no handler in any live worker")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
+    lines = [
+        "  ".join(
+            str(h).ljust(w) if i == 0 else str(h).rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in table:
+        lines.append(
+            "  ".join(
+                str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    if notes:
+        lines.append("")
+        lines.extend(f"! {n}" for n in notes)
+    return "\n".join(lines)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _connect() as conn:
+        rows = conn.execute(queries.JOB_STATUS).fetchall()
+    if args.json:
+        keys = [
+            "job_type",
+            "ready",
+            "scheduled",
+            "running",
+            "retrying",
+            "completed_24h",
+            "dead",
+            "oldest_ready_seconds",
+            "live_workers",
+        ]
+        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2))
+    else:
+        print(render_status(rows))
+    return 0
+
+
+# -- dlq -----------------------------------------------------------------------
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    with _connect() as conn:
+        if args.action == "list":
+            rows = conn.execute(queries.DLQ_LIST, {"job_type": args.job_type, "limit": args.limit}).fetchall()
+            if not rows:
+                print("no dead jobs")
+            for jid, jtype, attempts, died, reason, last_error in rows:
+                first = (last_error or "").splitlines()[0][:100] if last_error else ""
+                print(f"{jid:>10}  {jtype:<16} attempts={attempts:<3} {died:%Y-%m-%d %H:%M:%S}  {reason}: {first}")
+        elif args.action == "show":
+            row = conn.execute(queries.DLQ_SHOW, (args.id,)).fetchone()
+            if row is None:
+                raise UsageError(f"job {args.id} is not in the dead-letter table")
+            print(json.dumps(row[0], indent=2, default=str))
+        elif args.action == "requeue":
+            if args.id is not None and args.job_type:
+                raise UsageError("give a job id or --job-type, not both")
+            if args.id is not None:
+                conn.execute(queries.REQUEUE_DEAD_ID, (args.id,))
+                print(f"requeued job {args.id}")
+            elif args.job_type:
+                n = conn.execute(queries.REQUEUE_DEAD_TYPE, (args.job_type, args.limit)).fetchone()[0]
+                print(f"requeued {n} {args.job_type} job(s)")
+            else:
+                raise UsageError("dlq requeue needs a job id or --job-type")
+    return 0
+
+
+# -- demo ----------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from runner.demo import run_demo
+
+    return run_demo(args.jobs, quiet=args.quiet)
+
+
+# -- parser --------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="conveyor", description="Background jobs that live in PostgreSQL.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="manage the embedded PostgreSQL cluster")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.set_defaults(func=cmd_db)
+
+    mg = sub.add_parser("migrate", help="apply migrations, functions and cron schedules (idempotent)")
+    mg.set_defaults(func=cmd_migrate)
+
+    wk = sub.add_parser("worker", help="run jobs")
+    wk.add_argument("--job-types", help="comma-separated job types to claim (default: every type with a handler)")
+    wk.add_argument("--concurrency", type=int, default=25, help="jobs run at once (default 25)")
+    wk.add_argument("--batch-size", type=int, default=25, help="jobs claimed per call (default 25)")
+    wk.add_argument("--lease", type=float, help="lease in seconds (default: the job type's, 30 s)")
+    wk.add_argument("--once", action="store_true", help="drain the jobs that are due, then exit")
+    wk.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls when idle (default 1)")
+    wk.add_argument("--grace", type=float, default=30.0, help="seconds in-flight jobs get at shutdown (default 30)")
+    wk.add_argument("--no-listen", action="store_true", help="poll only (behind a transaction pooler)")
+    wk.add_argument("--handlers", action="append", help="extra handler module to import (repeatable)")
+    wk.add_argument("--log-json", action="store_true", help="log JSON lines")
+    wk.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    wk.set_defaults(func=cmd_worker)
+
+    eq = sub.add_parser("enqueue", help="add a job")
+    eq.add_argument("job_type")
+    eq.add_argument("--payload", default="{}", help="JSON object")
+    eq.add_argument("--priority", type=int, help="higher runs first (default: the type's)")
+    when = eq.add_mutually_exclusive_group()
+    when.add_argument("--delay", type=float, help="seconds from now")
+    when.add_argument("--run-at", help="ISO 8601 timestamp")
+    eq.add_argument("--dedup-key", help="at most one live job per key")
+    eq.add_argument("--max-attempts", type=int)
+    eq.set_defaults(func=cmd_enqueue)
+
+    st = sub.add_parser("status", help="a table per job type")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+
+    dl = sub.add_parser("dlq", help="dead letters: list, show, requeue")
+    dl.add_argument("action", choices=["list", "show", "requeue"])
+    dl.add_argument("id", nargs="?", type=int, help="job id (show, requeue)")
+    dl.add_argument("--job-type")
+    dl.add_argument("--limit", type=int, default=50)
+    dl.set_defaults(func=cmd_dlq)
+
+    dm = sub.add_parser("demo", help="enqueue demo jobs and run them with a progress bar (make run)")
+    dm.add_argument("--jobs", type=int, default=300)
+    dm.add_argument("--quiet", action="store_true")
+    dm.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "dlq" and args.action == "show" and args.id is None:
+        parser.error("dlq show needs a job id")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ConfigError, UsageError, ImportError) as exc:
+        print(f"conveyor: error: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:
+        diag = exc.diag
+        message = diag.message_primary or str(exc).strip().splitlines()[0]
+        print(f"conveyor: error: {message}", file=sys.stderr)
+        if diag.message_hint:
+            print(f"conveyor: hint: {diag.message_hint}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

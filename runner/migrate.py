@@ -1,0 +1,118 @@
+"""conveyor migrate: yoyo migrations, then every functions/ file, then every cron/ file, in one run.
+
+Versioned data (tables, types, indexes) goes through yoyo; repeatable code
+(functions, views, grants) is re-applied by every run with ``create or replace``.
+A session advisory lock serialises concurrent runs; a second run changes nothing.
+Nothing assumes a superuser: extensions are created only when the server has them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+
+from runner.config import CRON_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR
+
+log = logging.getLogger("conveyor.migrate")
+
+# An arbitrary, fixed key: every migrate of every version takes the same lock.
+MIGRATE_LOCK_KEY = 7_311_001
+
+
+@dataclass
+class MigrateReport:
+    applied_migrations: list[str] = field(default_factory=list)
+    functions: int = 0
+    cron_files: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _yoyo_url(url: str) -> str:
+    """yoyo needs the psycopg 3 driver named in the scheme, and its tables in our schema."""
+    parts = urlsplit(url)
+    scheme = "postgresql+psycopg"
+    query = dict(parse_qsl(parts.query))
+    query["schema"] = "conveyor"
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def _apply_yoyo(url: str) -> list[str]:
+    from yoyo import get_backend, read_migrations
+
+    backend = get_backend(_yoyo_url(url))
+    migrations = read_migrations(str(MIGRATIONS_DIR))
+    try:
+        with backend.lock():
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+    finally:
+        backend.connection.close()
+    return [m.id for m in pending]
+
+
+def _sql_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.sql") if not p.name.startswith("test"))
+
+
+def available_extensions(conn: psycopg.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("select name from pg_available_extensions")}
+
+
+def installed_extensions(conn: psycopg.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("select extname from pg_extension")}
+
+
+def _ensure_pg_cron(conn: psycopg.Connection, report: MigrateReport) -> bool:
+    if "pg_cron" in installed_extensions(conn):
+        return True
+    if "pg_cron" not in available_extensions(conn):
+        report.notes.append(
+            "pg_cron is not available on this server: schedules will not fire by themselves. "
+            "Install postgresql-15-cron and add pg_cron to shared_preload_libraries "
+            "(on Supabase: enable the pg_cron extension in the dashboard)."
+        )
+        return False
+    try:
+        with conn.transaction():
+            conn.execute("create extension if not exists pg_cron")
+        return True
+    except psycopg.Error as exc:
+        report.notes.append(f"pg_cron could not be created here ({exc.diag.message_primary}); schedules are off.")
+        return False
+
+
+def migrate(url: str, echo: Callable[[str], None] | None = None) -> MigrateReport:
+    report = MigrateReport()
+    say = echo or (lambda _msg: None)
+    with psycopg.connect(url, autocommit=True) as lock_conn:
+        lock_conn.execute("select pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+        try:
+            lock_conn.execute("create schema if not exists conveyor")
+            report.applied_migrations = _apply_yoyo(url)
+            for mid in report.applied_migrations:
+                say(f"migration {mid} applied")
+            with lock_conn.transaction():
+                for path in _sql_files(FUNCTIONS_DIR):
+                    lock_conn.execute(path.read_text())
+                    report.functions += 1
+            say(f"{report.functions} function and view files applied")
+            cron_files = _sql_files(CRON_DIR)
+            if cron_files:
+                if _ensure_pg_cron(lock_conn, report):
+                    with lock_conn.transaction():
+                        for path in cron_files:
+                            lock_conn.execute(path.read_text())
+                            report.cron_files += 1
+                    say(f"{report.cron_files} cron files applied")
+            else:
+                _ensure_pg_cron(lock_conn, report)
+            for note in report.notes:
+                say(f"note: {note}")
+        finally:
+            lock_conn.execute("select pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+    return report

@@ -1,0 +1,98 @@
+"""The job as the runner sees it, and the exceptions a handler raises to steer its outcome."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from runner import queries
+
+
+class Retry(Exception):
+    """Raise in a handler to fail this attempt and retry after ``delay`` seconds (not the backoff)."""
+
+    def __init__(self, message: str = "retry requested", delay: float | None = None):
+        super().__init__(message)
+        self.delay = delay
+
+
+class PermanentFailure(Exception):
+    """Raise in a handler when retrying can never help: the job goes to the dead letters at once."""
+
+
+@dataclass
+class Job:
+    id: int
+    job_type: str
+    payload: dict[str, Any]
+    priority: int
+    attempt: int
+    max_attempts: int
+    lease_token: uuid.UUID
+    locked_until: datetime
+    created_at: datetime
+    run_at: datetime
+    claimed_at: datetime
+    timeout: timedelta | None
+    # Runner bookkeeping, not part of the job's identity.
+    lease_seconds: float = 0.0
+    lease_deadline: float = 0.0  # time.monotonic() when the lease runs out
+    lost: bool = False
+    duration: float = 0.0  # seconds the handler ran
+    completed_in_transaction: bool = field(default=False, repr=False)
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Job:
+        (
+            jid,
+            jtype,
+            payload,
+            priority,
+            attempt,
+            max_attempts,
+            token,
+            until,
+            created,
+            run_at,
+            claimed,
+            timeout,
+        ) = row
+        job = cls(
+            jid,
+            jtype,
+            payload,
+            priority,
+            attempt,
+            max_attempts,
+            token,
+            until,
+            created,
+            run_at,
+            claimed,
+            timeout,
+        )
+        job.lease_seconds = (until - claimed).total_seconds()
+        job.lease_deadline = time.monotonic() + job.lease_seconds
+        return job
+
+    @property
+    def is_last_attempt(self) -> bool:
+        return self.attempt >= self.max_attempts
+
+    def complete_in(self, conn: Any) -> None:
+        """Complete this job inside the caller's own transaction (a sync psycopg connection or cursor).
+
+        The handler's writes and the completion then commit together or not at all:
+        once committed, the job never runs again. Raises psycopg errors with
+        SQLSTATE CV001 when the lease was lost.
+        """
+        conn.execute(queries.COMPLETE_JOB, (self.id, self.lease_token))
+        self.completed_in_transaction = True
+
+    async def acomplete_in(self, conn: Any) -> None:
+        """complete_in for an async psycopg connection or cursor."""
+        await conn.execute(queries.COMPLETE_JOB, (self.id, self.lease_token))
+        self.completed_in_transaction = True

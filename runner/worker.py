@@ -1,0 +1,437 @@
+"""The worker loop: claim with conveyor.claim_batch(), run handlers, report outcomes in batches.
+
+Three connections: one claims (and heartbeats), one reports outcomes, one LISTENs.
+Claims and reports run side by side, so a batch's completions never wait for the
+next claim. Every decision (which job, how long to back off, when to give up) is
+the database's; the worker only keeps leases alive and reports what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+
+from runner import queries
+from runner.config import ConfigError
+from runner.db import Link, Stopping, fetchall
+from runner.models import Job, PermanentFailure, Retry
+from runner.registry import HandlerSpec
+
+log = logging.getLogger("conveyor.worker")
+
+
+@dataclass
+class Stats:
+    claimed: int = 0
+    completed: int = 0
+    retried: int = 0
+    dead: int = 0
+    stale: int = 0
+    released: int = 0
+    lost_leases: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+class NoHandlerError(Exception):
+    pass
+
+
+class Worker:
+    def __init__(
+        self,
+        url: str,
+        handlers: dict[str, HandlerSpec],
+        *,
+        job_types: list[str] | None = None,
+        concurrency: int = 25,
+        batch_size: int = 25,
+        lease: float | None = None,
+        once: bool = False,
+        poll_interval: float = 1.0,
+        grace: float = 30.0,
+        listen: bool = True,
+        heartbeat_every: float = 5.0,
+        name: str | None = None,
+        stop_when: Callable[[Worker], Awaitable[bool]] | None = None,
+        install_signals: bool = True,
+    ):
+        self.handlers = handlers
+        self.job_types = sorted(set(job_types if job_types else handlers))
+        if not self.job_types:
+            raise ConfigError("no job types to run: no handler is registered and --job-types is empty")
+        if concurrency < 1 or batch_size < 1:
+            raise ConfigError("--concurrency and --batch-size must be at least 1")
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+        self.lease = timedelta(seconds=lease) if lease else None
+        self.once = once
+        self.poll_interval = poll_interval
+        self.grace = grace
+        self.listen = listen
+        self.heartbeat_every = heartbeat_every
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.stop_when = stop_when
+        self.install_signals = install_signals
+        self.stats = Stats()
+
+        self._stopping = False
+        self._hard_stop = False
+        self._wake = asyncio.Event()
+        self._report_wake = asyncio.Event()
+        self.owned: dict[int, Job] = {}  # claimed, outcome not yet reported
+        self.active: dict[int, asyncio.Future[Any]] = {}  # handler still running
+        self._completions: list[Job] = []
+        self._failures: list[tuple[Job, str, float | None, bool]] = []
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conveyor-handler")
+        self.claim_link = Link(url, "claim", self._should_abort)
+        self.report_link = Link(url, "report", self._should_abort)
+        self.url = url
+        self.exit_code = 0
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def _should_abort(self) -> bool:
+        return self._hard_stop
+
+    def request_stop(self) -> None:
+        """First call: stop claiming and drain gracefully. Second call: stop at once."""
+        if self._stopping:
+            if not self._hard_stop:
+                log.warning("second stop signal: stopping now", extra={"worker": self.name})
+                self._hard_stop = True
+                self.exit_code = 1
+                for task in list(self.active.values()):
+                    task.cancel()
+        else:
+            log.info(
+                "stop requested: finishing in-flight jobs",
+                extra={"worker": self.name, "in_flight": len(self.active)},
+            )
+            self._stopping = True
+        self._wake.set()
+        self._report_wake.set()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        if self.install_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.request_stop)
+        log.info(
+            "worker started",
+            extra={"worker": self.name, "job_types": ",".join(self.job_types), "batch_size": self.batch_size},
+        )
+        tasks = [asyncio.create_task(self._report_loop(), name="report")]
+        tasks.append(asyncio.create_task(self._heartbeat_loop(), name="heartbeat"))
+        if self.listen:
+            tasks.append(asyncio.create_task(self._listen_loop(), name="listen"))
+        try:
+            await self._claim_loop()
+        except Stopping:
+            pass
+        finally:
+            await self._shutdown(tasks)
+            if self.install_signals:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(sig)
+        log.info(
+            "worker stopped",
+            extra={
+                "worker": self.name,
+                "completed": self.stats.completed,
+                "retried": self.stats.retried,
+                "dead": self.stats.dead,
+                "released": self.stats.released,
+            },
+        )
+        return self.exit_code
+
+    async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
+        self._stopping = True
+        if self.active and not self._hard_stop:
+            await asyncio.wait(list(self.active.values()), timeout=self.grace)
+        # Whatever is still running past the grace period is handed back unrun.
+        unfinished = [self.owned[jid] for jid in list(self.active) if jid in self.owned]
+        for jid, task in list(self.active.items()):
+            task.cancel()
+            self.active.pop(jid, None)
+        try:
+            if not self._hard_stop:
+                await self._flush()
+            else:
+                await asyncio.wait_for(self._flush(), timeout=2)
+        except (Stopping, TimeoutError, psycopg.Error) as exc:
+            log.warning("could not report every outcome before exit", extra={"error": str(exc)})
+        if unfinished:
+            await self._release(unfinished)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await asyncio.wait_for(
+                self.report_link.run(lambda c: c.execute(queries.WORKER_STOPPED, (self.name,)), retry=False),
+                2,
+            )
+        except (psycopg.Error, TimeoutError, Stopping):
+            pass
+        await self.claim_link.close()
+        await self.report_link.close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _release(self, jobs: list[Job]) -> None:
+        ids = [j.id for j in jobs]
+        tokens = [j.lease_token for j in jobs]
+        try:
+            rows = await asyncio.wait_for(
+                self.report_link.run(lambda c: fetchall(c, queries.RELEASE_JOBS, (ids, tokens)), retry=False),
+                timeout=5,
+            )
+            self.stats.released += len(rows)
+            for job in jobs:
+                self.owned.pop(job.id, None)
+            log.info("unfinished jobs handed back", extra={"worker": self.name, "count": len(rows)})
+        except (psycopg.Error, TimeoutError, Stopping) as exc:
+            log.warning(
+                "could not hand jobs back; they will be rescued when their leases expire",
+                extra={"count": len(jobs), "error": str(exc)},
+            )
+
+    # -- claiming ---------------------------------------------------------------
+
+    async def _claim(self, want: int) -> list[Job]:
+        params = (self.name, want, self.job_types, self.lease)
+        rows = await self.claim_link.run(lambda c: fetchall(c, queries.CLAIM_BATCH, params))
+        return [Job.from_row(r) for r in rows]
+
+    async def _claim_loop(self) -> None:
+        # Claim again once half a batch of slots is free: big enough batches to be
+        # cheap, small enough that slots do not sit idle while work is waiting.
+        threshold = max(1, min(self.batch_size, self.concurrency) // 2)
+        while not self._stopping:
+            if self.stop_when is not None and await self.stop_when(self):
+                break
+            free = self.concurrency - len(self.active)
+            want = min(self.batch_size, free)
+            if want >= threshold or (want > 0 and not self.active):
+                self._wake.clear()
+                jobs = await self._claim(want)
+                self.stats.claimed += len(jobs)
+                for job in jobs:
+                    self._start(job)
+                if len(jobs) == want:
+                    continue  # there may be more waiting: claim again at once
+                if self.once and not jobs and not self.active:
+                    await self._drain_reports()
+                    break
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                pass
+
+    async def _drain_reports(self) -> None:
+        while self._completions or self._failures:
+            self._report_wake.set()
+            await asyncio.sleep(0.01)
+
+    def _start(self, job: Job) -> None:
+        self.owned[job.id] = job
+        self.active[job.id] = asyncio.ensure_future(self._execute(job))
+
+    # -- running a job ----------------------------------------------------------
+
+    async def _execute(self, job: Job) -> None:
+        spec = self.handlers.get(job.job_type)
+        started = time.perf_counter()
+        try:
+            if spec is None:
+                raise NoHandlerError(
+                    f"no handler for job type {job.job_type!r} in worker {self.name}; "
+                    f"it has handlers for: {', '.join(sorted(self.handlers)) or 'none'}"
+                )
+            timeout = job.timeout.total_seconds() if job.timeout else spec.timeout
+            if spec.is_async:
+                call: Awaitable[Any] = spec.func(job)
+            else:
+                call = asyncio.get_running_loop().run_in_executor(self._pool, spec.func, job)
+            if timeout:
+                await asyncio.wait_for(call, timeout)
+            else:
+                await call
+        except asyncio.CancelledError:
+            # Shutdown past the grace period: the job is handed back, not failed.
+            raise
+        except TimeoutError:
+            timeout = job.timeout.total_seconds() if job.timeout else (spec.timeout if spec else None)
+            self._fail(job, f"TimeoutError: handler ran longer than its {timeout:g} s timeout", None, False, started)
+        except Retry as exc:
+            self._fail(job, f"Retry: {exc}", exc.delay, False, started)
+        except PermanentFailure as exc:
+            self._fail(job, f"PermanentFailure: {exc}", None, True, started)
+        except Exception as exc:
+            text = "".join(traceback.format_exception(exc, limit=8))
+            self._fail(job, f"{type(exc).__name__}: {exc}\n{text}", None, False, started)
+        else:
+            job_duration = time.perf_counter() - started
+            if job.completed_in_transaction:
+                self.owned.pop(job.id, None)
+                self._finished(job, "completed", job_duration)
+            else:
+                job.duration = job_duration
+                self._completions.append(job)
+                self._report_wake.set()
+        finally:
+            self.active.pop(job.id, None)
+            self._wake.set()
+
+    def _fail(self, job: Job, error: str, delay: float | None, permanent: bool, started: float) -> None:
+        job.duration = time.perf_counter() - started
+        self._failures.append((job, error, delay, permanent))
+        self._report_wake.set()
+
+    def _finished(self, job: Job, outcome: str, duration: float, error: str | None = None) -> None:
+        if outcome == "completed":
+            self.stats.completed += 1
+        elif outcome == "retry":
+            self.stats.retried += 1
+        elif outcome == "dead":
+            self.stats.dead += 1
+        elif outcome == "stale":
+            self.stats.stale += 1
+        self.stats.by_type[job.job_type] = self.stats.by_type.get(job.job_type, 0) + 1
+        level = logging.INFO if outcome == "completed" else logging.WARNING
+        if log.isEnabledFor(level):
+            extra = {
+                "job_id": job.id,
+                "job_type": job.job_type,
+                "attempt": job.attempt,
+                "duration_ms": round(duration * 1000, 2),
+                "outcome": outcome,
+            }
+            if error:
+                extra["error"] = error.splitlines()[0][:200]
+            log.log(level, f"job {outcome}", extra=extra)
+
+    # -- reporting --------------------------------------------------------------
+
+    async def _report_loop(self) -> None:
+        while True:
+            await self._report_wake.wait()
+            self._report_wake.clear()
+            try:
+                await self._flush()
+            except Stopping:
+                return
+            except psycopg.Error as exc:
+                # Not transient (Link retries those): a bug or a permission problem.
+                # Keep running; the jobs' leases expire and they are rescued.
+                log.error("reporting outcomes failed", extra={"error": str(exc).splitlines()[0]})
+                for job in self._completions:
+                    self.owned.pop(job.id, None)
+                self._completions.clear()
+
+    async def _flush(self) -> None:
+        while self._completions or self._failures:
+            if self._completions:
+                batch = self._completions[:1000]
+                del self._completions[:1000]
+                ids = [j.id for j in batch]
+                tokens = [j.lease_token for j in batch]
+                rows = await self.report_link.run(
+                    lambda c, ids=ids, tokens=tokens: fetchall(c, queries.COMPLETE_JOBS, (ids, tokens))
+                )
+                done = {r[0] for r in rows}
+                for job in batch:
+                    self.owned.pop(job.id, None)
+                    if job.id in done:
+                        self._finished(job, "completed", job.duration)
+                    else:
+                        self._finished(job, "stale", job.duration, "lease lost before completion; outcome discarded")
+            if self._failures:
+                job, error, delay, permanent = self._failures.pop(0)
+                params = (
+                    job.id,
+                    job.lease_token,
+                    error,
+                    timedelta(seconds=delay) if delay is not None else None,
+                    permanent,
+                )
+                try:
+                    rows = await self.report_link.run(lambda c, p=params: fetchall(c, queries.FAIL_JOB, p))
+                    outcome = rows[0][0]
+                except psycopg.Error as exc:
+                    if exc.sqlstate != "CV001":
+                        raise
+                    outcome = "stale"
+                self.owned.pop(job.id, None)
+                self._finished(job, outcome, job.duration, error)
+
+    # -- leases and liveness ----------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        host, pid = socket.gethostname(), os.getpid()
+        last_beat = 0.0
+        while True:
+            try:
+                now = time.monotonic()
+                due = [j for j in self.owned.values() if not j.lost and j.lease_deadline - now < j.lease_seconds / 2]
+                if due:
+                    await self._extend(due)
+                if now - last_beat >= self.heartbeat_every:
+                    params = (self.name, self.job_types, len(self.active), self.stats.completed, host, pid)
+                    await self.claim_link.run(lambda c, p=params: c.execute(queries.WORKER_HEARTBEAT, p))
+                    last_beat = now
+            except Stopping:
+                return
+            except psycopg.Error as exc:
+                log.warning("heartbeat failed", extra={"error": str(exc).splitlines()[0]})
+            await asyncio.sleep(min(1.0, self.heartbeat_every))
+
+    async def _extend(self, jobs: list[Job]) -> None:
+        ids = [j.id for j in jobs]
+        tokens = [j.lease_token for j in jobs]
+        started = time.monotonic()
+        rows = await self.claim_link.run(lambda c: fetchall(c, queries.EXTEND_LEASES, (ids, tokens, self.lease)))
+        kept = {r[0] for r in rows}
+        for job in jobs:
+            if job.id in kept:
+                job.lease_deadline = started + job.lease_seconds
+            elif job.id in self.owned:
+                job.lost = True
+                self.stats.lost_leases += 1
+                log.warning(
+                    "lease lost: the job may run again elsewhere; this run's outcome will be refused",
+                    extra={"job_id": job.id, "job_type": job.job_type, "attempt": job.attempt},
+                )
+
+    async def _listen_loop(self) -> None:
+        wanted = set(self.job_types) | {"*"}
+        link = Link(self.url, "listen", self._should_abort)
+        try:
+            while True:
+                try:
+                    conn = await link.connect()
+                    await conn.execute(queries.LISTEN)
+                    self._wake.set()  # anything enqueued while we were not listening
+                    async for note in conn.notifies():
+                        if note.payload in wanted:
+                            self._wake.set()
+                except psycopg.OperationalError as exc:
+                    link._note_down(exc)
+                    await link.close()
+                    await asyncio.sleep(1.0)
+        except Stopping:
+            return
+        finally:
+            await link.close()
