@@ -51,18 +51,11 @@ begin
         perform conveyor.rescue_expired(1000);
     end if;
 
+    -- The locking subquery feeds an array, not a join: joined as a CTE the planner
+    -- guesses its size and may hash-join the whole table; = any(array) probes the
+    -- primary key once per claimed job.
     return query
-    with c as (
-        select j.id
-        from conveyor.jobs as j
-        where j.state = 'queued'
-          and j.run_at <= pg_catalog.now()
-          and (p_job_types is null or j.job_type = any(p_job_types))
-        order by j.priority desc, j.run_at, j.id
-        limit p_batch_size
-        for update skip locked
-    )
-    , claimed as (
+    with claimed as (
         update conveyor.jobs as j
         set state = 'running',
             attempts = j.attempts + 1,
@@ -70,8 +63,18 @@ begin
             locked_by = p_worker,
             locked_until = pg_catalog.now() + coalesce(p_lease, t.lease),
             started_at = pg_catalog.now()
-        from c, conveyor.job_types as t
-        where j.id = c.id and t.name = j.job_type
+        from conveyor.job_types as t
+        where j.id = any(array(
+            select q.id
+            from conveyor.jobs as q
+            where q.state = 'queued'
+              and q.run_at <= pg_catalog.now()
+              and (p_job_types is null or q.job_type = any(p_job_types))
+            order by q.priority desc, q.run_at, q.id
+            limit p_batch_size
+            for update skip locked
+        ))
+        and t.name = j.job_type
         returning j.id, j.job_type, j.payload, j.priority, j.attempts, j.max_attempts,
                   j.lease_token, j.locked_until, j.created_at, j.run_at, j.started_at, t.timeout
     )

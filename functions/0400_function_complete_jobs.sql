@@ -15,19 +15,15 @@ begin
     if pg_catalog.cardinality(p_job_ids) is distinct from pg_catalog.cardinality(p_lease_tokens) then
         raise exception 'conveyor: complete_jobs needs as many lease tokens as job ids' using errcode = '22023';
     end if;
+    -- The pairs are sorted by id, and the delete walks them in that order (a nested
+    -- loop over the primary key), so row locks are always taken in id order.
     return query
-    with owned as (
-        select j.id
-        from conveyor.jobs as j
-        join unnest(p_job_ids, p_lease_tokens) as u (id, token)
-          on j.id = u.id and j.lease_token = u.token
-        where j.state = 'running'
-        order by j.id
-        for update of j
-    ), done as (
+    with done as (
         delete from conveyor.jobs as j
-        using owned as o
-        where j.id = o.id
+        using (
+            select u.id, u.token from unnest(p_job_ids, p_lease_tokens) as u (id, token) order by u.id
+        ) as o
+        where j.id = o.id and j.lease_token = o.token and j.state = 'running'
         returning j.id, j.job_type, j.priority, j.attempts, j.created_at, j.started_at, j.locked_by
     ), kept as (
         insert into conveyor.job_history (id, job_type, priority, attempts, created_at, started_at, worker)

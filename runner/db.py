@@ -15,7 +15,9 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 
 T = TypeVar("T")
 
@@ -60,6 +62,7 @@ class Link:
                 return self.conn
             try:
                 self.conn = await psycopg.AsyncConnection.connect(self.url, **connect_kwargs())
+                set_json_loads(orjson.loads, self.conn)
                 if self._down_logged:
                     log.warning("database reachable again", extra={"link": self.name})
                     self._down_logged = False
@@ -116,6 +119,8 @@ class Link:
                 delay = min(delay * 2, self.max_backoff)
 
 
-async def fetchall(conn: psycopg.AsyncConnection[Any], query: str, params: Any = None) -> list[tuple[Any, ...]]:
-    cur = await conn.execute(query, params)
+async def fetchall(
+    conn: psycopg.AsyncConnection[Any], query: str, params: Any = None, binary: bool = False
+) -> list[tuple[Any, ...]]:
+    cur = await conn.execute(query, params, binary=binary)
     return await cur.fetchall()

@@ -23,7 +23,7 @@ class PermanentFailure(Exception):
     """Raise in a handler when retrying can never help: the job goes to the dead letters at once."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     id: int
     job_type: str

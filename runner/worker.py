@@ -9,6 +9,7 @@ the database's; the worker only keeps leases alive and reports what happened.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import os
 import signal
@@ -47,6 +48,17 @@ class Stats:
 
 class NoHandlerError(Exception):
     pass
+
+
+def id_arrays(jobs: list[Job]) -> tuple[str, str]:
+    """Job ids and lease tokens as Postgres array literals: one text parameter each.
+
+    Adapting a Python list element by element costs more than the SQL it feeds;
+    ids are integers and tokens UUIDs, so the literals need no quoting.
+    """
+    ids = "{" + ",".join([str(j.id) for j in jobs]) + "}"
+    tokens = "{" + ",".join([str(j.lease_token) for j in jobs]) + "}"
+    return ids, tokens
 
 
 class Worker:
@@ -90,9 +102,13 @@ class Worker:
         self._stopping = False
         self._hard_stop = False
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
         self._report_wake = asyncio.Event()
         self.owned: dict[int, Job] = {}  # claimed, outcome not yet reported
-        self.active: dict[int, asyncio.Future[Any]] = {}  # handler still running
+        self.active: dict[int, Job] = {}  # claimed, handler not finished (queued for a slot or running)
+        self._pending: collections.deque[Job] = collections.deque()  # claimed, waiting for a slot
+        self._idle_slots: list[asyncio.Future[None]] = []
+        self._slots: list[asyncio.Task[Any]] = []
         self._completions: list[Job] = []
         self._failures: list[tuple[Job, str, float | None, bool]] = []
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conveyor-handler")
@@ -113,7 +129,7 @@ class Worker:
                 log.warning("second stop signal: stopping now", extra={"worker": self.name})
                 self._hard_stop = True
                 self.exit_code = 1
-                for task in list(self.active.values()):
+                for task in self._slots:
                     task.cancel()
         else:
             log.info(
@@ -133,6 +149,8 @@ class Worker:
             "worker started",
             extra={"worker": self.name, "job_types": ",".join(self.job_types), "batch_size": self.batch_size},
         )
+        # Long-lived slots take claimed jobs from a deque: no task is created per job.
+        self._slots = [asyncio.create_task(self._slot(), name=f"slot-{i}") for i in range(self.concurrency)]
         tasks = [asyncio.create_task(self._report_loop(), name="report")]
         tasks.append(asyncio.create_task(self._heartbeat_loop(), name="heartbeat"))
         if self.listen:
@@ -160,13 +178,26 @@ class Worker:
 
     async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
         self._stopping = True
+        # Jobs claimed but not started yet are handed back at once, unrun.
+        waiting: list[Job] = []
+        while self._pending:
+            job = self._pending.popleft()
+            self.active.pop(job.id, None)
+            waiting.append(job)
+        if waiting:
+            await self._release(waiting)
         if self.active and not self._hard_stop:
-            await asyncio.wait(list(self.active.values()), timeout=self.grace)
-        # Whatever is still running past the grace period is handed back unrun.
-        unfinished = [self.owned[jid] for jid in list(self.active) if jid in self.owned]
-        for jid, task in list(self.active.items()):
+            deadline = time.monotonic() + self.grace
+            while self.active and time.monotonic() < deadline:
+                self._idle.clear()
+                try:
+                    await asyncio.wait_for(self._idle.wait(), timeout=max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    break
+        for task in self._slots:
             task.cancel()
-            self.active.pop(jid, None)
+        await asyncio.gather(*self._slots, return_exceptions=True)
+        self.active.clear()
         try:
             if not self._hard_stop:
                 await self._flush()
@@ -174,6 +205,9 @@ class Worker:
                 await asyncio.wait_for(self._flush(), timeout=2)
         except (Stopping, TimeoutError, psycopg.Error) as exc:
             log.warning("could not report every outcome before exit", extra={"error": str(exc)})
+        # What is still owned had no outcome: its handler did not finish within the
+        # grace period. Hand it back unrun (fenced: a lost lease is left alone).
+        unfinished = [job for job in self.owned.values() if not job.lost]
         if unfinished:
             await self._release(unfinished)
         for task in tasks:
@@ -191,8 +225,7 @@ class Worker:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _release(self, jobs: list[Job]) -> None:
-        ids = [j.id for j in jobs]
-        tokens = [j.lease_token for j in jobs]
+        ids, tokens = id_arrays(jobs)
         try:
             rows = await asyncio.wait_for(
                 self.report_link.run(lambda c: fetchall(c, queries.RELEASE_JOBS, (ids, tokens)), retry=False),
@@ -212,7 +245,7 @@ class Worker:
 
     async def _claim(self, want: int) -> list[Job]:
         params = (self.name, want, self.job_types, self.lease)
-        rows = await self.claim_link.run(lambda c: fetchall(c, queries.CLAIM_BATCH, params))
+        rows = await self.claim_link.run(lambda c: fetchall(c, queries.CLAIM_BATCH, params, binary=True))
         return [Job.from_row(r) for r in rows]
 
     async def _claim_loop(self) -> None:
@@ -228,8 +261,7 @@ class Worker:
                 self._wake.clear()
                 jobs = await self._claim(want)
                 self.stats.claimed += len(jobs)
-                for job in jobs:
-                    self._start(job)
+                self._dispatch(jobs)
                 if len(jobs) == want:
                     continue  # there may be more waiting: claim again at once
                 if self.once and not jobs and not self.active:
@@ -245,9 +277,35 @@ class Worker:
             self._report_wake.set()
             await asyncio.sleep(0.01)
 
-    def _start(self, job: Job) -> None:
-        self.owned[job.id] = job
-        self.active[job.id] = asyncio.ensure_future(self._execute(job))
+    def _dispatch(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.owned[job.id] = job
+            self.active[job.id] = job
+        self._pending.extend(jobs)
+        # Wake as many idle slots as there are new jobs. A slot drains the deque in a
+        # loop, so handlers that finish without suspending cost no scheduling at all.
+        n = len(jobs)
+        while n and self._idle_slots:
+            waiter = self._idle_slots.pop()
+            if not waiter.done():
+                waiter.set_result(None)
+                n -= 1
+
+    async def _slot(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            while self._pending:
+                job = self._pending.popleft()
+                try:
+                    await self._execute(job)
+                finally:
+                    self.active.pop(job.id, None)
+                    self._wake.set()
+                    if not self.active:
+                        self._idle.set()
+            waiter = loop.create_future()
+            self._idle_slots.append(waiter)
+            await waiter
 
     # -- running a job ----------------------------------------------------------
 
@@ -291,9 +349,6 @@ class Worker:
                 job.duration = job_duration
                 self._completions.append(job)
                 self._report_wake.set()
-        finally:
-            self.active.pop(job.id, None)
-            self._wake.set()
 
     def _fail(self, job: Job, error: str, delay: float | None, permanent: bool, started: float) -> None:
         job.duration = time.perf_counter() - started
@@ -346,8 +401,7 @@ class Worker:
             if self._completions:
                 batch = self._completions[:1000]
                 del self._completions[:1000]
-                ids = [j.id for j in batch]
-                tokens = [j.lease_token for j in batch]
+                ids, tokens = id_arrays(batch)
                 rows = await self.report_link.run(
                     lambda c, ids=ids, tokens=tokens: fetchall(c, queries.COMPLETE_JOBS, (ids, tokens))
                 )
@@ -399,8 +453,7 @@ class Worker:
             await asyncio.sleep(min(1.0, self.heartbeat_every))
 
     async def _extend(self, jobs: list[Job]) -> None:
-        ids = [j.id for j in jobs]
-        tokens = [j.lease_token for j in jobs]
+        ids, tokens = id_arrays(jobs)
         started = time.monotonic()
         rows = await self.claim_link.run(lambda c: fetchall(c, queries.EXTEND_LEASES, (ids, tokens, self.lease)))
         kept = {r[0] for r in rows}
