@@ -45,6 +45,15 @@ def _default_port(root: Path) -> int:
     return 54000 + int.from_bytes(digest[:2], "big") % 900
 
 
+def _postgres_can_reach(path: Path) -> bool:
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return False
+    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)], check=False)
+    return probe.returncode == 0
+
+
 @dataclass
 class Cluster:
     base: Path
@@ -52,7 +61,15 @@ class Cluster:
 
     @classmethod
     def default(cls) -> Cluster:
-        base = Path(os.environ.get("CONVEYOR_CLUSTER_DIR", PROJECT_ROOT / ".conveyor"))
+        env = os.environ.get("CONVEYOR_CLUSTER_DIR")
+        if env:
+            base = Path(env)
+        elif os.geteuid() == 0 and not _postgres_can_reach(PROJECT_ROOT):
+            # A checkout under a private folder (such as /root): the postgres user cannot
+            # reach .conveyor/ there, so the cluster lives in a folder of its own instead.
+            base = Path("/var/tmp") / f"pgconveyor-{hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:10]}"
+        else:
+            base = PROJECT_ROOT / ".conveyor"
         port = int(os.environ.get("CONVEYOR_PGPORT", _default_port(PROJECT_ROOT)))
         return cls(base=base.resolve(), port=port)
 
