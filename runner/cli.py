@@ -159,7 +159,7 @@ def render_status(rows: Sequence[tuple[Any, ...]]) -> str:
         "ready",
         "scheduled",
         "running",
-        "retrying",
+        "failed",
         "completed 24h",
         "dead",
         "oldest ready",
@@ -185,6 +185,7 @@ def render_status(rows: Sequence[tuple[Any, ...]]) -> str:
                 str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
             )
         )
+    lines.append("(failed: waiting to retry after a failed attempt; dead: in the dead-letter table)")
     if notes:
         lines.append("")
         lines.extend(f"! {n}" for n in notes)
