@@ -20,6 +20,24 @@ declare
     v_row conveyor.job_types;
 begin
     perform conveyor._validate_name(p_name);
+    -- The table's check constraints hold these too; checking here gives a clear
+    -- message (and a priority beyond smallint an error at all, not a cast failure).
+    if p_max_attempts not between 1 and 1000 then
+        raise exception 'conveyor: max_attempts % is out of range (1 to 1000)', p_max_attempts using errcode = '22023';
+    end if;
+    if p_default_priority not between -32768 and 32767 then
+        raise exception 'conveyor: priority % is out of range (-32768 to 32767)', p_default_priority using errcode = '22023';
+    end if;
+    if p_lease not between interval '1 second' and interval '1 day' then
+        raise exception 'conveyor: lease % is out of range (1 second to 1 day)', p_lease using errcode = '22023';
+    end if;
+    if p_backoff_base <= interval '0' or p_backoff_cap < p_backoff_base then
+        raise exception 'conveyor: backoff base must be positive and the cap at least the base, got % and %',
+            p_backoff_base, p_backoff_cap using errcode = '22023';
+    end if;
+    if p_timeout <= interval '0' then
+        raise exception 'conveyor: timeout must be positive, got %', p_timeout using errcode = '22023';
+    end if;
     insert into conveyor.job_types as t (
         name, max_attempts, backoff_base, backoff_cap, lease, default_priority,
         keep_history, timeout, description

@@ -41,6 +41,10 @@ begin
                when pg_catalog.jsonb_typeof(e.job -> 'max_attempts') not in ('number', 'null')
                     or (e.job ->> 'max_attempts')::numeric not between 1 and 1000 then 'has max_attempts outside 1..1000'
                when pg_catalog.length(e.job ->> 'dedup_key') not between 1 and 512 then 'has a dedup key not of 1 to 512 characters'
+               when (e.job ->> 'priority')::numeric % 1 <> 0 then 'has a priority that is not a whole number'
+               when (e.job ->> 'max_attempts')::numeric % 1 <> 0 then 'has max_attempts that is not a whole number'
+               when pg_catalog.jsonb_typeof(e.job -> 'delay_seconds') not in ('number', 'null') then 'has a delay_seconds that is not a number'
+               when pg_catalog.jsonb_typeof(e.job -> 'run_at') not in ('string', 'null') then 'has a run_at that is not a timestamp string'
            end
       into v_ord, v_type, v_problem
     from pg_catalog.jsonb_array_elements(p_jobs) with ordinality as e (job, ord)
@@ -57,16 +61,26 @@ begin
        or pg_catalog.jsonb_typeof(e.job -> 'max_attempts') not in ('number', 'null')
        or (e.job ->> 'max_attempts')::numeric not between 1 and 1000
        or pg_catalog.length(e.job ->> 'dedup_key') not between 1 and 512
+       -- Only reached for numbers (OR is evaluated left to right here): a fraction
+       -- would otherwise fail later in the smallint/integer cast, without a position.
+       or (e.job ->> 'priority')::numeric % 1 <> 0
+       or (e.job ->> 'max_attempts')::numeric % 1 <> 0
+       or pg_catalog.jsonb_typeof(e.job -> 'delay_seconds') not in ('number', 'null')
+       or pg_catalog.jsonb_typeof(e.job -> 'run_at') not in ('string', 'null')
     order by e.ord
     limit 1;
     if v_ord is not null then
         if v_problem = 'has an invalid job type name' then
             perform conveyor._validate_name(v_type);
         end if;
+        -- RAISE refuses a null option, so the hint gets its own branch.
+        if v_problem = 'has an unknown job type' then
+            raise exception 'conveyor: job % of the batch % (job type %)', v_ord, v_problem, pg_catalog.quote_literal(v_type)
+                using errcode = '22023',
+                      hint = 'Register it first: select conveyor.register_job_type(' || pg_catalog.quote_literal(v_type) || ');';
+        end if;
         raise exception 'conveyor: job % of the batch % (job type %)', v_ord, v_problem, coalesce(pg_catalog.quote_literal(v_type), 'none')
-            using errcode = '22023',
-                  hint = case when v_problem = 'has an unknown job type'
-                              then 'Register it first: select conveyor.register_job_type(' || pg_catalog.quote_literal(v_type) || ');' end;
+            using errcode = '22023';
     end if;
 
     -- Second pass: insert the whole batch in one statement.

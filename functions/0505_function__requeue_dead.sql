@@ -16,9 +16,19 @@ begin
     with moved as (
         delete from conveyor.dead_letters as d
         where d.id = any(p_job_ids)
-          and (d.dedup_key is null or not exists (
-              select 1 from conveyor.jobs as j
-              where j.job_type = d.job_type and j.dedup_key = d.dedup_key
+          and (d.dedup_key is null or (
+              not exists (
+                  select 1 from conveyor.jobs as j
+                  where j.job_type = d.job_type and j.dedup_key = d.dedup_key
+              )
+              -- Several dead jobs may share a key (each died before the next was
+              -- enqueued): only the one that died last goes back, the rest stay dead.
+              and not exists (
+                  select 1 from conveyor.dead_letters as o
+                  where o.id = any(p_job_ids)
+                    and o.job_type = d.job_type and o.dedup_key = d.dedup_key
+                    and (o.died_at, o.id) > (d.died_at, d.id)
+              )
           ))
         returning d.*
     ), back as (

@@ -18,6 +18,15 @@ declare
     v_count integer;
     v_cutoff timestamptz := pg_catalog.now() - p_older_than;
 begin
+    -- Without these a null cutoff or a batch size of 0 would silently remove nothing.
+    if p_older_than is null or p_older_than < interval '0' then
+        raise exception 'conveyor: prune_history needs a cutoff age of zero or more, got %', coalesce(p_older_than::text, 'NULL')
+            using errcode = '22023';
+    end if;
+    if p_batch_size is null or p_batch_size < 1 or p_max_batches is null or p_max_batches < 1 then
+        raise exception 'conveyor: prune_history needs a batch size and a number of batches of at least 1'
+            using errcode = '22023';
+    end if;
     for i in 1 .. p_max_batches loop
         delete from conveyor.job_history as h
         where h.ctid = any(array(
