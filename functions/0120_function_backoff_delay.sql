@@ -12,7 +12,7 @@ create or replace function conveyor.backoff_delay(
 returns interval
 language plpgsql
 volatile
-parallel safe
+parallel restricted
 set search_path = ''
 as $$
 declare

@@ -49,21 +49,25 @@ begin
 
     v_run_at := coalesce(p_run_at, pg_catalog.now() + p_delay, pg_catalog.now());
 
-    insert into conveyor.jobs (job_type, payload, priority, run_at, max_attempts, dedup_key)
-    values (
-        p_job_type, p_payload, coalesce(p_priority, v_type.default_priority), v_run_at,
-        coalesce(p_max_attempts, v_type.max_attempts), p_dedup_key
-    )
-    on conflict (job_type, dedup_key) where dedup_key is not null do nothing
-    returning id into v_id;
+    -- A dedup key held by a live job yields that job. The holder may finish between
+    -- our insert and our look-up (freeing the key): then the insert is tried again.
+    loop
+        insert into conveyor.jobs (job_type, payload, priority, run_at, max_attempts, dedup_key)
+        values (
+            p_job_type, p_payload, coalesce(p_priority, v_type.default_priority), v_run_at,
+            coalesce(p_max_attempts, v_type.max_attempts), p_dedup_key
+        )
+        on conflict (job_type, dedup_key) where dedup_key is not null do nothing
+        returning id into v_id;
+        exit when v_id is not null;
 
-    if v_id is null then
-        -- The key is held by a live job: hand back that job rather than a second one.
         select j.id into v_id
         from conveyor.jobs as j
         where j.job_type = p_job_type and j.dedup_key = p_dedup_key;
-        return v_id;
-    end if;
+        if v_id is not null then
+            return v_id;
+        end if;
+    end loop;
 
     if v_run_at <= pg_catalog.now() then
         perform conveyor._notify(p_job_type);

@@ -15,6 +15,9 @@ declare
     v_requeued integer;
     v_dead bigint[];
 begin
+    if p_limit is null or p_limit < 1 then
+        raise exception 'conveyor: rescue limit must be at least 1, got %', p_limit using errcode = '22023';
+    end if;
     with expired as (
         select j.id
         from conveyor.jobs as j

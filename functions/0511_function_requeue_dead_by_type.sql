@@ -10,6 +10,9 @@ declare
     v_ids bigint[];
 begin
     perform conveyor._validate_name(p_job_type);
+    if p_limit is not null and p_limit < 1 then
+        raise exception 'conveyor: requeue limit must be at least 1, got %', p_limit using errcode = '22023';
+    end if;
     select pg_catalog.array_agg(x.id) into v_ids
     from (
         select d.id from conveyor.dead_letters as d
