@@ -3,13 +3,16 @@
 Workers import this module with ``--handlers handlers_for_tests`` (``tests/`` on
 PYTHONPATH). Each execution that finishes its work is recorded in
 ``public.test_runs`` (created by ``runner_helpers.prepare``), on a connection of its
-own, so a test can tell how many times each job really ran.
+own, so a test can tell how many times each job really ran (``outcome = 'done'``;
+a handler that raises records ``'raised'`` first).
 
 Payload keys, all optional:
 - ``sleep``: seconds to sleep (asynchronously) before finishing;
   capped by the worker's ``TEST_MAX_SLEEP`` environment variable when set;
 - ``hang_first``: on attempt 1, sleep an hour (a worker to be killed mid-job);
 - ``fail``: raise on every attempt (``t_record``), with the attempt in the message.
+
+Each row keeps the job's ``run_at`` as claimed: the time its attempt became due.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ async def _recorder() -> psycopg.AsyncConnection[Any]:
     return _conn
 
 
-async def record(job: Job) -> None:
+async def record(job: Job, outcome: str = "done") -> None:
     conn = await _recorder()
     await conn.execute(
-        "insert into public.test_runs (job_id, job_type, attempt, pid) values (%s, %s, %s, %s)",
-        (job.id, job.job_type, job.attempt, os.getpid()),
+        "insert into public.test_runs (job_id, job_type, attempt, pid, run_at, outcome) "
+        "values (%s, %s, %s, %s, %s, %s)",
+        (job.id, job.job_type, job.attempt, os.getpid(), job.run_at, outcome),
     )
 
 
@@ -57,6 +61,7 @@ def _sleep_for(job: Job) -> float:
 @handler("t_record")
 async def t_record(job: Job) -> None:
     if job.payload.get("fail"):
+        await record(job, "raised")
         raise ValueError(f"boom on attempt {job.attempt}")
     seconds = _sleep_for(job)
     if seconds:

@@ -128,6 +128,8 @@ def prepare(conn: psycopg.Connection[Any]) -> None:
             job_type text not null,
             attempt integer not null,
             pid integer not null,
+            run_at timestamptz not null,
+            outcome text not null default 'done',
             at timestamptz not null default clock_timestamp()
         )
         """

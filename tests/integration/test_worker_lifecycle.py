@@ -18,15 +18,23 @@ def running(conn) -> int:
 def test_sigterm_mid_batch_finishes_in_flight_jobs_and_hands_back_the_rest(db_url, conn, tmp_path):
     prepare(conn)
     # Claim order is priority first: 4 short jobs and 4 that outlive the grace
-    # period fill the worker's 8 slots; 10 more wait behind them, unclaimed.
+    # period fill the worker's 8 slots; 10 more wait behind them (claimed only if
+    # the short ones finish before the signal arrives).
     short = [scalar(conn, "select conveyor.enqueue('t_record', '{\"sleep\": 2}', 10)") for _ in range(4)]
     long = [scalar(conn, "select conveyor.enqueue('t_record', '{\"sleep\": 600}', 5)") for _ in range(4)]
     rest = [scalar(conn, "select conveyor.enqueue('t_record', '{}', 0)") for _ in range(10)]
     grace = 6
     worker = start_worker(db_url, tmp_path / "w1.log", "--concurrency", "8", "--batch-size", "8", "--grace", str(grace))
     try:
-        wait_for(lambda: running(conn) == 8, what="8 jobs in flight")
-        claimed = {r[0] for r in conn.execute("select id from conveyor.jobs where state = 'running'")}
+        # The long jobs hold their slots; the short ones are normally still running
+        # too, but on a slow machine they may have finished: either way they must end completed.
+        wait_for(
+            lambda: (
+                scalar(conn, "select count(*) from conveyor.jobs where state = 'running' and id = any(%s)", (long,))
+                == 4
+            ),
+            what="the long jobs in flight",
+        )
         worker.signal(signal.SIGTERM)
         started = time.monotonic()
         code = worker.wait(timeout=grace + 30)
@@ -34,7 +42,6 @@ def test_sigterm_mid_batch_finishes_in_flight_jobs_and_hands_back_the_rest(db_ur
         worker.kill()
     assert code == 0, worker.log()
     assert time.monotonic() - started < grace + 30
-    assert claimed == set(short) | set(long), "the in-flight jobs were not the 8 of highest priority"
 
     # The short jobs finished within the grace period and were completed.
     done = {r[0] for r in conn.execute("select id from conveyor.job_history")}
