@@ -120,3 +120,19 @@ def test_errors_are_one_line_without_traceback(db_url, conn):
 
     # Nothing was enqueued by the refused commands.
     assert scalar(conn, "select count(*) from conveyor.jobs") == 0
+
+
+def test_worker_logs_json_lines_with_job_fields(db_url, conn):
+    prepare(conn)
+    conn.execute("select conveyor.register_job_type('t_fail', p_max_attempts => 1)")
+    ok = int(run_cli(db_url, "enqueue", "t_record").stdout)
+    bad = int(run_cli(db_url, "enqueue", "t_fail").stdout)
+    result = run_cli(db_url, "worker", "--once", "--log-json", "--handlers", "handlers_for_tests")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    by_job = {e["job_id"]: e for e in events if "job_id" in e}
+    assert by_job[ok]["outcome"] == "completed" and by_job[ok]["job_type"] == "t_record"
+    assert by_job[ok]["attempt"] == 1 and by_job[ok]["duration_ms"] >= 0
+    assert by_job[bad]["outcome"] == "dead" and by_job[bad]["level"] == "warning"
+    assert by_job[bad]["error"].startswith("RuntimeError: t_fail always fails")
+    assert {e["event"] for e in events} >= {"worker started", "worker stopped"}
