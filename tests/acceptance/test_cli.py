@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from runner_helpers import assert_one_line_error, prepare, run_cli, scalar
 
 
@@ -13,6 +14,7 @@ def status(db_url: str) -> dict[str, dict]:
     return {row["job_type"]: row for row in json.loads(result.stdout)}
 
 
+@pytest.mark.slow
 def test_enqueue_work_status_and_dead_letters(db_url, conn):
     prepare(conn)
     conn.execute("select conveyor.register_job_type('t_fail', p_max_attempts => 2)")

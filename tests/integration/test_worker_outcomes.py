@@ -10,6 +10,7 @@ import pytest
 from runner_helpers import prepare, run_cli, scalar, start_worker, wait_for
 
 
+@pytest.mark.slow
 def test_raising_handler_retries_with_growing_backoff_then_dead_letters(db_url, conn, tmp_path):
     prepare(conn)
     base = 1.0
