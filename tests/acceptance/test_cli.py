@@ -106,7 +106,7 @@ def test_errors_are_one_line_without_traceback(db_url, conn):
     assert "unknown job type 'no_such_type'" in line
 
     line = assert_one_line_error(run_cli(db_url, "enqueue", "t_record", "--payload", "[1, 2]"))
-    assert "conveyor: error:" in line
+    assert "must be a JSON object" in line
 
     line = assert_one_line_error(run_cli(db_url, "enqueue", "t_record", "--run-at", "tomorrow"))
     assert "--run-at" in line

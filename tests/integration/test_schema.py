@@ -61,7 +61,7 @@ def test_schema_matches_the_expected_definition(conn):
         )
 
 
-def test_expected_schema_keeps_public_out(conn):
+def test_expected_schema_keeps_public_out():
     # Nothing in the committed definition is granted to PUBLIC, and every table has RLS on.
     text = EXPECTED.read_text()
     assert "PUBLIC:" not in text
