@@ -111,6 +111,7 @@ class Worker:
         self._slots: list[asyncio.Task[Any]] = []
         self._completions: list[Job] = []
         self._failures: list[tuple[Job, str, float | None, bool]] = []
+        self._flushing = False  # the report loop holds outcomes taken off the lists above
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conveyor-handler")
         self.claim_link = Link(url, "claim", self._should_abort)
         self.report_link = Link(url, "report", self._should_abort)
@@ -200,6 +201,7 @@ class Worker:
         self.active.clear()
         try:
             if not self._hard_stop:
+                await self._drain_reports()
                 await self._flush()
             else:
                 await asyncio.wait_for(self._flush(), timeout=2)
@@ -273,7 +275,9 @@ class Worker:
                 pass
 
     async def _drain_reports(self) -> None:
-        while self._completions or self._failures:
+        # Wait for outcomes still queued and for those the report loop is sending:
+        # it takes them off the lists before its call returns.
+        while self._completions or self._failures or self._flushing:
             self._report_wake.set()
             await asyncio.sleep(0.01)
 
@@ -384,6 +388,7 @@ class Worker:
         while True:
             await self._report_wake.wait()
             self._report_wake.clear()
+            self._flushing = True
             try:
                 await self._flush()
             except Stopping:
@@ -395,6 +400,8 @@ class Worker:
                 for job in self._completions:
                     self.owned.pop(job.id, None)
                 self._completions.clear()
+            finally:
+                self._flushing = False
 
     async def _flush(self) -> None:
         while self._completions or self._failures:
