@@ -325,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except psycopg.Error as exc:
         diag = exc.diag
         message = diag.message_primary or str(exc).strip().splitlines()[0]
+        message = message.removeprefix("conveyor: ")  # our SQL errors carry the prefix already
         print(f"conveyor: error: {message}", file=sys.stderr)
         if diag.message_hint:
             print(f"conveyor: hint: {diag.message_hint}", file=sys.stderr)
