@@ -50,9 +50,11 @@ begin
     select pg_catalog.count(*) into v_completed_1h
     from conveyor.job_history as h
     where h.finished_at > pg_catalog.now() - interval '1 hour';
-    v_completed_recent := exists (
-        select 1 from conveyor.job_history as h where h.finished_at > pg_catalog.now() - v_stalled_after
-    );
+    -- A count over the window, not exists(): the planner would answer exists() with a
+    -- sequential scan expecting an early match, but recent rows sit at the table's end.
+    select pg_catalog.count(*) > 0 into v_completed_recent
+    from conveyor.job_history as h
+    where h.finished_at > pg_catalog.now() - v_stalled_after;
     select pg_catalog.count(*) into v_dead
     from conveyor.dead_letters as d
     where d.died_at > pg_catalog.now() - v_dead_window;
