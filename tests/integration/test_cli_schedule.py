@@ -69,7 +69,7 @@ def test_tick_runs_due_schedules(cli, conn):
     ],
 )
 def test_errors_are_one_line(cli, argv, message):
-    code, out, err = cli(*argv)
+    code, _out, err = cli(*argv)
     assert code != 0
     assert message in err
     assert "Traceback" not in err
