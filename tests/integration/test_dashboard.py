@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import psycopg
 import pytest
 import yaml
 
@@ -103,3 +104,30 @@ def test_alert_rules_fire_only_on_their_problem(conn):
     conn.execute("select conveyor.enqueue('alert', '{}') from generate_series(1, 51)")
     values = {uid: conn.execute(sql).fetchone()[0] for uid, sql in rule_queries()}
     assert {uid for uid, v in values.items() if v} == {"pgconveyor-pending"}
+
+
+def test_a_read_only_grafana_role_can_run_every_query(busy, db_url):
+    """The role docs/operations.md sets up (with RLS policies, as on Supabase) sees every panel and alert."""
+    role = f"grafana_reader_{db_url.rsplit('_', 1)[-1]}"
+    conn = busy
+    conn.execute("update conveyor.schedules set enabled = false")  # pg_cron does not run them in a test database
+    conn.execute(f"create role {role} nologin")
+    try:
+        conn.execute(f"grant usage on schema conveyor to {role}")
+        conn.execute(f"grant select on all tables in schema conveyor to {role}")
+        conn.execute(f"grant execute on all functions in schema conveyor to {role}")
+        tables = [r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'conveyor'")]
+        for table in tables:
+            conn.execute(f"create policy grafana_read on conveyor.{table} for select to {role} using (true)")
+        conn.execute(f"set role {role}")
+        for name, _fmt, sql in panel_queries():
+            assert conn.execute(expand_macros(sql)).fetchall() is not None, name
+        for _uid, sql in rule_queries():
+            assert conn.execute(sql).fetchone()[0] == (1 if "'dead'" in sql else 0)
+        # Read-only: the role cannot enqueue.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select conveyor.enqueue('alert', '{}')")
+    finally:
+        conn.execute("reset role")
+        conn.execute(f"drop owned by {role}")
+        conn.execute(f"drop role {role}")
