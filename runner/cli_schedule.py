@@ -165,7 +165,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from runner.http import serve
 
-    return serve(args.host, args.port, args.log_level)
+    return serve(args.host, args.port, args.log_level, args.handlers)
 
 
 def register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -173,4 +173,5 @@ def register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    sv.add_argument("--handlers", action="append", help="extra handler module for /api/jobs/process (repeatable)")
     sv.set_defaults(func=cmd_serve)

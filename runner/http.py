@@ -315,8 +315,15 @@ def create_app(
     return app
 
 
-def serve(host: str, port: int, log_level: str = "info") -> int:
+def serve(host: str, port: int, log_level: str = "info", handler_modules: list[str] | None = None) -> int:
     import uvicorn
 
-    uvicorn.run(create_app(), host=host, port=port, log_level=log_level)
+    from runner.config import using_embedded
+
+    if using_embedded():
+        from runner.cli import _connect
+
+        _connect().close()  # a clear error when the embedded database is down
+    app = create_app(handlers=load_handlers(handler_modules))
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
     return 0

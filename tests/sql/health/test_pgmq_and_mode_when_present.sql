@@ -1,11 +1,15 @@
 -- health() includes pgmq depths and the execution mode only when those functions exist.
 begin;
-select plan(5);
+select plan(6);
 
 update conveyor.schedules set enabled = false;
+-- Where the pgmq work is merged these exist: take them away inside this transaction.
+drop function if exists conveyor.pgmq_queue_depths();
+drop function if exists conveyor.execution_mode();
 select ok(not (conveyor.health() -> 'metrics' ? 'pgmq_depth'), 'no pgmq metrics without conveyor.pgmq_queue_depths()');
+select is(conveyor.health() -> 'execution_mode', 'null'::jsonb, 'no execution mode without conveyor.execution_mode()');
 
--- Stand-ins with the signatures the pgmq branch provides.
+-- Stand-ins with the signatures the pgmq work provides.
 create function conveyor.pgmq_queue_depths()
 returns table (queue_name text, depth bigint, oldest_age interval)
 language sql
