@@ -32,7 +32,7 @@ begin
         if exists (
             select 1 from cron.job as j
             where j.jobname = v_jobname and j.schedule = v_schedule.cron and j.command = v_command
-              and j.database = pg_catalog.current_database() and j.username = current_user and j.active
+              and j.database = pg_catalog.current_database() and j.active
         ) then
             v_unchanged := v_unchanged + 1;
         else

@@ -137,6 +137,24 @@ def cmd_health(args: argparse.Namespace) -> int:
     return HEALTH_EXIT.get(result["status"], 2)
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    from runner.cli import UsageError, _connect
+
+    with _connect() as conn:
+        if args.action == "set":
+            if not args.name or args.value is None:
+                raise UsageError("settings set needs NAME VALUE, e.g. settings set history_retention '14 days'")
+            conn.execute(queries_ops.SET_SETTING, (args.name, args.value))
+            print(f"{args.name} = {args.value}")
+            return 0
+        rows = conn.execute(queries_ops.LIST_SETTINGS).fetchall()
+    width = max((len(r[0]) for r in rows), default=0)
+    value_width = max((len(r[1]) for r in rows), default=0)
+    for name, value, description in rows:
+        print(f"{name.ljust(width)}  {value.ljust(value_width)}  {description or ''}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sc = sub.add_parser("schedule", help="recurring jobs: list, add, remove, pause, resume, run-now, tick")
     sc.add_argument("action", choices=["list", "add", "remove", "pause", "resume", "run-now", "tick"])
@@ -158,6 +176,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     he = sub.add_parser("health", help="healthy, degraded or unhealthy, and why (exit 0, 1 or 2)")
     he.add_argument("--json", action="store_true")
     he.set_defaults(func=cmd_health)
+
+    st = sub.add_parser("settings", help="retention and health thresholds: list, set NAME VALUE")
+    st.add_argument("action", choices=["list", "set"])
+    st.add_argument("name", nargs="?")
+    st.add_argument("value", nargs="?")
+    st.set_defaults(func=cmd_settings)
 
     register_serve(sub)
 

@@ -272,19 +272,14 @@ def create_app(
                 health = conn.execute(queries_ops.HEALTH).fetchone()[0]
         except psycopg.Error as exc:
             log.warning("health: database query failed", extra={"error": _first_line(exc)})
-            body = {
-                "status": "unhealthy",
-                "problems": [
-                    {
-                        "check": "database",
-                        "severity": "unhealthy",
-                        "reason": f"database unreachable: {_first_line(exc)}",
-                        "recommendation": "Check that PostgreSQL is running and DATABASE_URL points at it.",
-                    }
-                ],
-                "reasons": ["database unreachable"],
-            }
-            return JSONResponse(body, status_code=503)
+            if isinstance(exc, psycopg.OperationalError):
+                reason = f"database unreachable: {_first_line(exc)}"
+                advice = "Check that PostgreSQL is running and DATABASE_URL points at it."
+            else:
+                reason = f"conveyor.health() failed: {_first_line(exc)}"
+                advice = "Run `conveyor migrate`, and check conveyor.settings for a value that is not valid."
+            problem = {"check": "database", "severity": "unhealthy", "reason": reason, "recommendation": advice}
+            return JSONResponse({"status": "unhealthy", "problems": [problem], "reasons": [reason]}, status_code=503)
         return JSONResponse(health, status_code=HEALTH_STATUS_CODES.get(health["status"], 503))
 
     @app.post("/api/jobs/cron")

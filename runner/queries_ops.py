@@ -39,3 +39,6 @@ WORKER_PROCESSED = "select worker, processed, live, in_flight from conveyor.work
 RUN_TIME_BUCKETS = (
     "select job_type, counts, total, sum_seconds from conveyor.run_time_buckets(%s::interval, %s::float8[])"
 )
+
+LIST_SETTINGS = "select name, value, description from conveyor.settings order by name"
+SET_SETTING = "select conveyor.set_setting(%s, %s)"

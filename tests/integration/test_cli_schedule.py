@@ -66,6 +66,8 @@ def test_tick_runs_due_schedules(cli, conn):
         (("schedule", "remove", "nope"), "no schedule named"),
         (("schedule", "pause"), "needs a schedule name"),
         (("schedule", "run-now", "Bad-Name"), "invalid schedule name"),
+        (("settings", "set", "history_retention", "forever"), "positive interval"),
+        (("settings", "set", "history_retention"), "needs NAME VALUE"),
     ],
 )
 def test_errors_are_one_line(cli, argv, message):
@@ -74,3 +76,10 @@ def test_errors_are_one_line(cli, argv, message):
     assert message in err
     assert "Traceback" not in err
     assert err.startswith("conveyor: error:")
+
+
+def test_settings(cli, conn):
+    code, out, _ = cli("settings", "list")
+    assert code == 0 and "health_pending_max" in out and "50" in out
+    assert cli("settings", "set", "health_pending_max", "80")[0] == 0
+    assert conn.execute("select value from conveyor.settings where name = 'health_pending_max'").fetchone() == ("80",)
