@@ -50,6 +50,22 @@ def _wait_for(check, timeout: float, what: str):
         time.sleep(1)
 
 
+def _conveyor_jobs(url):
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "select jobid, jobname, schedule, command, active from cron.job "
+            "where jobname like 'conveyor\\_%' and database = current_database() order by jobid"
+        ).fetchall()
+
+
+def test_migrating_twice_changes_no_cron_job(cron_url):
+    migrate(cron_url)
+    before = _conveyor_jobs(cron_url)
+    assert {"conveyor_calendar_sync", "conveyor_risk_check", "conveyor_housekeeping"} <= {j[1] for j in before}
+    migrate(cron_url)
+    assert _conveyor_jobs(cron_url) == before
+
+
 def test_reconcile_owns_only_its_jobs(cron_url):
     migrate(cron_url)  # idempotent: the cron database gets the conveyor schema too
     tag = uuid.uuid4().hex[:8]
