@@ -28,6 +28,7 @@ def expand_macros(sql: str) -> str:
 
     sql = re.sub(r"\$__timeGroupAlias\(([^,]+),([^)]+)\)", group, sql)
     sql = re.sub(r"\$__timeFilter\(([^)]+)\)", r"\1 between now() - interval '6 hours' and now()", sql)
+    sql = sql.replace("$__timeFrom()", "(now() - interval '6 hours')").replace("$__timeTo()", "now()")
     assert "$__" not in sql, f"a Grafana macro this test does not expand: {sql}"
     return sql
 
@@ -131,3 +132,21 @@ def test_a_read_only_grafana_role_can_run_every_query(busy, db_url):
         conn.execute("reset role")
         conn.execute(f"drop owned by {role}")
         conn.execute(f"drop role {role}")
+
+
+def test_reconstructed_waiting_depth_ends_at_the_current_depth(conn):
+    panel = next(p for p in DASHBOARD["panels"] if p["title"].startswith("Waiting jobs over time"))
+    conn.execute("select conveyor.enqueue('alert', '{}') from generate_series(1, 5)")
+    conn.execute("select count(*) from conveyor.claim_batch('w1', 2)")
+    # Enqueued ten minutes ago, two started five minutes ago.
+    conn.execute("update conveyor.jobs set created_at = now() - interval '10 minutes'")
+    conn.execute("update conveyor.jobs set started_at = now() - interval '5 minutes' where state = 'running'")
+    conn.execute(
+        "insert into conveyor.job_history (id, job_type, priority, attempts, created_at, started_at, finished_at) "
+        "select -g, 'metric', 0, 1, now() - interval '2 hours', now() - g * interval '1 minute', "
+        "       now() - g * interval '1 minute' from generate_series(1, 30) as g"
+    )
+    rows = conn.execute(expand_macros(panel["targets"][0]["rawSql"])).fetchall()
+    values = [r[2] for r in rows]
+    assert values[0] == 30, "two hours ago all 30 history jobs were waiting"
+    assert values[-1] == 3, "now: 5 enqueued ten minutes ago, 2 of them started"
