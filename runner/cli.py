@@ -307,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--jobs", type=int, default=300)
     dm.add_argument("--quiet", action="store_true")
     dm.set_defaults(func=cmd_demo)
+
+    # Schedules, housekeeping, health and the HTTP server live in their own modules.
+    from runner import cli_schedule
+
+    cli_schedule.register(sub)
     return p
 
 

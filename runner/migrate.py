@@ -74,7 +74,8 @@ def _ensure_pg_cron(conn: psycopg.Connection, report: MigrateReport) -> bool:
         report.notes.append(
             "pg_cron is not available on this server: schedules will not fire by themselves. "
             "Install postgresql-15-cron and add pg_cron to shared_preload_libraries "
-            "(on Supabase: enable the pg_cron extension in the dashboard)."
+            "(on Supabase: enable the pg_cron extension in the dashboard), "
+            "or call `conveyor schedule tick` or POST /api/jobs/cron every minute."
         )
         return False
     try:
@@ -82,7 +83,10 @@ def _ensure_pg_cron(conn: psycopg.Connection, report: MigrateReport) -> bool:
             conn.execute("create extension if not exists pg_cron")
         return True
     except psycopg.Error as exc:
-        report.notes.append(f"pg_cron could not be created here ({exc.diag.message_primary}); schedules are off.")
+        report.notes.append(
+            f"pg_cron could not be created here ({exc.diag.message_primary}); schedules will not fire by themselves: "
+            "call `conveyor schedule tick` or POST /api/jobs/cron every minute."
+        )
         return False
 
 
