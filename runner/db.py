@@ -54,8 +54,17 @@ class Link:
         self.conn: psycopg.AsyncConnection[Any] | None = None
         self._down_logged = False
         self.reconnects = 0
+        # Two coroutines sharing a link (the claim loop and the heartbeat) must not
+        # both connect: the second connection would replace the first, left open.
+        self._connect_lock = asyncio.Lock()
 
     async def connect(self) -> psycopg.AsyncConnection[Any]:
+        if self.conn is not None and not self.conn.closed:
+            return self.conn
+        async with self._connect_lock:
+            return await self._connect()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
         delay = 0.05
         while True:
             if self.conn is not None and not self.conn.closed:
