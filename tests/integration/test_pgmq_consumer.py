@@ -1,0 +1,65 @@
+"""The pgmq consumer in the runner: the 3-read dead-letter rule, and Inngest functions served on FastAPI."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import inngest
+import pytest
+from executor_harness import Recorder, dispatch, scalar, wait_until, with_runner
+from fastapi import FastAPI
+
+from runner.config import ConfigError
+from runner.inngest_app import mount_inngest
+from runner.modes import apply_env_mode, mode_from_env
+
+
+def test_a_message_failing_every_read_goes_to_the_dead_letter_queue_after_three(db_url):
+    rec = Recorder()
+    msg = dispatch(db_url, "alert", {"always_fail": True})
+    ok = dispatch(db_url, "alert", {"fine": True})
+
+    async def body():
+        await wait_until(
+            lambda: scalar(db_url, "select count(*) from pgmq.q_alert_jobs_dlq") == 1, "the dead-letter message"
+        )
+
+    asyncio.run(with_runner(db_url, rec.handlers(), None, body))
+    runs = rec.by_job()
+    assert runs[msg["job_id"]] == ["pgmq"] * 3
+    assert runs[ok["job_id"]] == ["pgmq"]
+    dead = scalar(db_url, "select message from pgmq.q_alert_jobs_dlq")
+    assert dead["job_id"] == msg["job_id"] and dead["payload"] == {"always_fail": True}
+    assert [e["read_ct"] for e in dead["errors"]] == [1, 2, 3]
+    assert scalar(db_url, "select count(*) from pgmq.q_alert_jobs") == 0
+
+
+def test_mount_inngest_serves_one_function_per_handler():
+    rec = Recorder()
+    app = FastAPI()
+    client = inngest.Inngest(app_id="conveyor-test", is_production=False)
+    functions = mount_inngest(app, client=client, handlers=rec.handlers())
+    assert sorted(f.id for f in functions) == sorted(f"conveyor-test-conveyor-{t}" for t in rec.handlers())
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            return await http.get("/api/inngest")
+
+    response = asyncio.run(get())
+    assert response.status_code == 200
+    assert response.json()["function_count"] == len(rec.handlers())
+
+
+def test_environment_sets_the_mode_at_start_up(conn):
+    assert mode_from_env({}) == {}
+    mode = apply_env_mode(conn, {"PRIMARY_EXECUTOR": "supabase", "INNGEST_FALLBACK": "true"})
+    assert (mode["mode"], mode["primary_executor"], mode["inngest_fallback"]) == ("fallback", "postgres", True)
+    # Unset variables leave the stored flags alone.
+    mode = apply_env_mode(conn, {"DUAL_RUN_MODE": "yes"})
+    assert (mode["mode"], mode["inngest_fallback"], mode["dual_run"]) == ("dual_run", True, True)
+    with pytest.raises(ConfigError, match="PRIMARY_EXECUTOR"):
+        mode_from_env({"PRIMARY_EXECUTOR": "lambda"})
+    with pytest.raises(ConfigError, match="DUAL_RUN_MODE"):
+        mode_from_env({"DUAL_RUN_MODE": "maybe"})
