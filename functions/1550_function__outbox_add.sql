@@ -27,7 +27,6 @@ begin
     if v_id is null then
         select o.id into v_id from conveyor.inngest_outbox as o where o.event_id = v_event_id;
     end if;
-    perform pg_catalog.pg_notify('conveyor_outbox', '');
     return v_id;
 end;
 $$;

@@ -3,6 +3,7 @@
 --
 -- Only jobs Postgres gave up on (attempts exhausted, lease expired on the last
 -- attempt); a permanent failure or an operator's move is a decision, not an outage.
+-- Not in dual-run mode: Inngest already has its own copy of every job then.
 -- The trigger lives here, beside its function, so both are replaced together.
 create or replace function conveyor._dead_letter_fallback()
 returns trigger
@@ -14,7 +15,7 @@ begin
     if new.reason in ('attempts exhausted', 'lease expired on the last attempt')
         and exists (
             select 1 from conveyor.settings as s
-            where s.id and s.inngest_fallback and s.primary_executor = 'postgres'
+            where s.id and s.inngest_fallback and not s.dual_run and s.primary_executor = 'postgres'
         ) then
         perform conveyor._outbox_add(new.id, new.job_type, new.payload, 'fallback');
     end if;

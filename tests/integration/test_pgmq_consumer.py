@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 import inngest
+import psycopg
 import pytest
 from executor_harness import Recorder, dispatch, scalar, wait_until, with_runner
 from fastapi import FastAPI
@@ -63,3 +64,35 @@ def test_environment_sets_the_mode_at_start_up(conn):
         mode_from_env({"PRIMARY_EXECUTOR": "lambda"})
     with pytest.raises(ConfigError, match="DUAL_RUN_MODE"):
         mode_from_env({"DUAL_RUN_MODE": "maybe"})
+
+
+def test_two_consumers_on_one_queue_run_each_message_once(db_url):
+    from runner.pgmq_consumer import PgmqConsumer
+
+    rec = Recorder()
+    with psycopg.connect(db_url, autocommit=True) as c:
+        ids = [
+            r[0]
+            for r in c.execute(
+                "select (conveyor.dispatch('metric', jsonb_build_object('n', g)) ->> 'job_id')::bigint"
+                " from generate_series(1, 300) as g"
+            ).fetchall()
+        ]
+    consumers = [
+        PgmqConsumer(db_url, rec.handlers(), queues=["metrics_jobs"], batch_size=7, poll_interval=0.05)
+        for _ in range(2)
+    ]
+
+    async def main():
+        tasks = [asyncio.create_task(c.run()) for c in consumers]
+        try:
+            await wait_until(lambda: scalar(db_url, "select count(*) from pgmq.a_metrics_jobs") == 300, "300 archived")
+        finally:
+            for c in consumers:
+                c.request_stop()
+            await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert rec.by_job() == {i: ["pgmq"] for i in ids}
+    assert sum(c.stats.completed for c in consumers) == 300
+    assert scalar(db_url, "select count(*) from pgmq.q_metrics_jobs") == 0
