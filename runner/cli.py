@@ -105,8 +105,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from runner.modes import process_pgmq_from_env
 
     pgmq = process_pgmq_from_env() if args.pgmq is None else args.pgmq
+    own = {t: h for t, h in handlers.items() if t in worker.job_types}
     companions = build_companions(
-        database_url(), handlers, pgmq=pgmq, outbox=args.outbox, pgmq_vt=args.pgmq_vt, poll_interval=args.poll_interval
+        database_url(), own, pgmq=pgmq, outbox=args.outbox, pgmq_vt=args.pgmq_vt, poll_interval=args.poll_interval
     )
     return asyncio.run(run_with_companions(worker, companions))
 

@@ -93,7 +93,19 @@ class PgmqConsumer:
                 return
             finally:
                 await link.close()
-            self.queues = [r[0] for r in rows]
+            # A queue is consumed only when this runner handles every job type routed
+            # to it: a message it cannot run would fail here and, after 3 reads, be
+            # dead-lettered although another runner could have run it.
+            self.queues = []
+            for queue, job_types in rows:
+                missing = sorted(set(job_types) - set(self.handlers))
+                if missing:
+                    log.warning(
+                        "pgmq queue not consumed: no handler here for some of its job types",
+                        extra={"queue": queue, "missing": ",".join(missing)},
+                    )
+                else:
+                    self.queues.append(queue)
         if not self.queues:
             log.warning("no pgmq queue to consume: no route leads to pgmq, or pgmq is not available")
             return

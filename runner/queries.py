@@ -36,7 +36,13 @@ REQUEUE_DEAD_ID = "select conveyor.requeue_dead(%s::bigint)"
 REQUEUE_DEAD_TYPE = "select conveyor.requeue_dead(p_job_type => %s, p_limit => %s)"
 
 # -- pgmq, routing, execution modes, the Inngest outbox (issue 4) -------------------
-PGMQ_QUEUES = "select distinct effective_queue from conveyor.list_routes() where effective_queue is not null order by 1"
+PGMQ_QUEUES = """
+select effective_queue, array_agg(job_type order by job_type)
+from conveyor.list_routes()
+where effective_queue is not null
+group by effective_queue
+order by effective_queue
+"""
 PGMQ_READ = "select msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt from conveyor.pgmq_read(%s, %s, %s)"
 PGMQ_ACK = "select conveyor.pgmq_ack(%s, %s::bigint[], %s::integer[])"
 PGMQ_FAIL = "select conveyor.pgmq_fail(%s, %s, %s, %s, %s, %s)"

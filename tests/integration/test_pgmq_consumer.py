@@ -96,3 +96,32 @@ def test_two_consumers_on_one_queue_run_each_message_once(db_url):
     assert rec.by_job() == {i: ["pgmq"] for i in ids}
     assert sum(c.stats.completed for c in consumers) == 300
     assert scalar(db_url, "select count(*) from pgmq.q_metrics_jobs") == 0
+
+
+def test_inngest_function_retries_map_to_job_attempts():
+    """The served function, run by the SDK's test utility: Inngest's retries are the job's attempts."""
+    from inngest.experimental import mocked
+
+    from runner.inngest_app import make_function
+
+    rec = Recorder()
+    attempts: list[int] = []
+    spec = rec.handlers()["risk_check"]
+
+    async def flaky(job):
+        attempts.append(job.attempt)
+        if job.attempt <= 2:
+            raise RuntimeError("transient")
+        await spec.func(job)
+
+    from runner.registry import HandlerSpec
+
+    fn = make_function(
+        inngest.Inngest(app_id="conveyor-test", is_production=False), HandlerSpec("risk_check", flaky, True)
+    )
+    event = inngest.Event(id="conveyor-77", name="conveyor/risk_check", data={"job_id": 77, "payload": {"a": 1}})
+    result = mocked.trigger(fn, event, mocked.Inngest(app_id="conveyor-test"))
+    assert result.status is mocked.Status.COMPLETED
+    assert result.output == {"job_id": 77, "job_type": "risk_check"}
+    assert attempts == [1, 2, 3]
+    assert rec.by_job() == {77: ["inngest"]}
