@@ -120,7 +120,14 @@ def test_inngest_function_retries_map_to_job_attempts():
         inngest.Inngest(app_id="conveyor-test", is_production=False), HandlerSpec("risk_check", flaky, True)
     )
     event = inngest.Event(id="conveyor-77", name="conveyor/risk_check", data={"job_id": 77, "payload": {"a": 1}})
-    result = mocked.trigger(fn, event, mocked.Inngest(app_id="conveyor-test"))
+    # mocked.trigger runs async functions on the thread's current event loop.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        result = mocked.trigger(fn, event, mocked.Inngest(app_id="conveyor-test"))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     assert result.status is mocked.Status.COMPLETED
     assert result.output == {"job_id": 77, "job_type": "risk_check"}
     assert attempts == [1, 2, 3]
