@@ -101,7 +101,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
         grace=args.grace,
         listen=not args.no_listen,
     )
-    return asyncio.run(worker.run())
+    from runner.companions import build_companions, run_with_companions
+    from runner.modes import process_pgmq_from_env
+
+    pgmq = process_pgmq_from_env() if args.pgmq is None else args.pgmq
+    own = {t: h for t, h in handlers.items() if t in worker.job_types}
+    companions = build_companions(
+        database_url(), own, pgmq=pgmq, outbox=args.outbox, pgmq_vt=args.pgmq_vt, poll_interval=args.poll_interval
+    )
+    return asyncio.run(run_with_companions(worker, companions))
 
 
 def _split(text: str) -> list[str]:
@@ -280,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     wk.add_argument("--log-json", action="store_true", help="log JSON lines")
     wk.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     wk.set_defaults(func=cmd_worker)
+    from runner import cli_routing  # pgmq, routing and execution modes (issue 4)
+
+    cli_routing.add_worker_options(wk)
+    cli_routing.register(sub)
 
     eq = sub.add_parser("enqueue", help="add a job")
     eq.add_argument("job_type")

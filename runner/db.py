@@ -54,11 +54,13 @@ class Link:
         self.conn: psycopg.AsyncConnection[Any] | None = None
         self._down_logged = False
         self.reconnects = 0
-        # Two tasks sharing a link (the claim loop and the heartbeat) must not both
-        # open a connection: the one overwritten would be left open, unclosed.
+        # Two coroutines sharing a link (the claim loop and the heartbeat) must not
+        # both connect: the second connection would replace the first, left open.
         self._connect_lock = asyncio.Lock()
 
     async def connect(self) -> psycopg.AsyncConnection[Any]:
+        if self.conn is not None and not self.conn.closed:
+            return self.conn
         async with self._connect_lock:
             return await self._connect()
 

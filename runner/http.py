@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import importlib
-import importlib.util
 import logging
 import os
 import time
@@ -197,13 +195,25 @@ async def process_one_batch(url: str, handlers: dict[str, HandlerSpec], batch_si
     }
 
 
-def _mount_extensions(app: FastAPI) -> None:
-    # The Inngest integration (another issue) provides runner.inngest.mount_inngest(app).
-    if importlib.util.find_spec("runner.inngest") is not None:
-        module = importlib.import_module("runner.inngest")
-        mount = getattr(module, "mount_inngest", None)
-        if mount is not None:
-            mount(app)
+INNGEST_ENV = ("INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "INNGEST_DEV", "INNGEST_BASE_URL")
+
+
+def inngest_wanted() -> bool:
+    """Serve Inngest functions when Inngest is configured (any INNGEST_* key) or asked for."""
+    flag = os.environ.get("CONVEYOR_SERVE_INNGEST", "").lower()
+    if flag in {"0", "false", "no", "off"}:
+        return False
+    return flag in {"1", "true", "yes", "on"} or any(os.environ.get(k) for k in INNGEST_ENV)
+
+
+def _mount_extensions(app: FastAPI, handlers: dict[str, HandlerSpec] | None) -> None:
+    # Inngest functions run the same handler registry at /api/inngest. A deployment
+    # that does not use Inngest never builds its client, so it needs none of its keys;
+    # one that does gets a clear error at start-up when a production key is missing.
+    if inngest_wanted():
+        from runner.inngest_app import mount_inngest
+
+        mount_inngest(app, handlers=handlers)
 
 
 def create_app(
@@ -306,7 +316,7 @@ def create_app(
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    _mount_extensions(app)
+    _mount_extensions(app, handlers)
     return app
 
 

@@ -30,6 +30,7 @@ class MigrateReport:
     functions: int = 0
     cron_files: int = 0
     notes: list[str] = field(default_factory=list)
+    pgmq_queues: list[str] = field(default_factory=list)
 
 
 def _yoyo_url(url: str) -> str:
@@ -90,7 +91,9 @@ def _ensure_pg_cron(conn: psycopg.Connection, report: MigrateReport) -> bool:
         return False
 
 
-def migrate(url: str, echo: Callable[[str], None] | None = None) -> MigrateReport:
+def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: bool | None = None) -> MigrateReport:
+    from runner.pgmq_setup import ensure_pgmq, install_allowed
+
     report = MigrateReport()
     say = echo or (lambda _msg: None)
     with psycopg.connect(url, autocommit=True) as lock_conn:
@@ -100,11 +103,18 @@ def migrate(url: str, echo: Callable[[str], None] | None = None) -> MigrateRepor
             report.applied_migrations = _apply_yoyo(url)
             for mid in report.applied_migrations:
                 say(f"migration {mid} applied")
+            pgmq_ok, pgmq_note = ensure_pgmq(url, lock_conn, install_allowed(install_pgmq))
+            if pgmq_note:
+                report.notes.append(pgmq_note)
             with lock_conn.transaction():
                 for path in _sql_files(FUNCTIONS_DIR):
                     lock_conn.execute(path.read_text())
                     report.functions += 1
             say(f"{report.functions} function and view files applied")
+            if pgmq_ok:
+                report.pgmq_queues = [r[0] for r in lock_conn.execute("select conveyor.ensure_pgmq_queues()")]
+                for queue in report.pgmq_queues:
+                    say(f"pgmq queue {queue} created")
             cron_files = _sql_files(CRON_DIR)
             if cron_files:
                 if _ensure_pg_cron(lock_conn, report):

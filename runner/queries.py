@@ -34,3 +34,27 @@ limit %(limit)s
 DLQ_SHOW = "select to_jsonb(d) from conveyor.dead_letters as d where d.id = %s"
 REQUEUE_DEAD_ID = "select conveyor.requeue_dead(%s::bigint)"
 REQUEUE_DEAD_TYPE = "select conveyor.requeue_dead(p_job_type => %s, p_limit => %s)"
+
+# -- pgmq, routing, execution modes, the Inngest outbox (issue 4) -------------------
+PGMQ_QUEUES = """
+select effective_queue, array_agg(job_type order by job_type)
+from conveyor.list_routes()
+where effective_queue is not null
+group by effective_queue
+order by effective_queue
+"""
+PGMQ_READ = "select msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt from conveyor.pgmq_read(%s, %s, %s)"
+PGMQ_ACK = "select conveyor.pgmq_ack(%s, %s::bigint[], %s::integer[])"
+PGMQ_FAIL = "select conveyor.pgmq_fail(%s, %s, %s, %s, %s, %s)"
+PGMQ_DEPTHS = "select queue_name, depth, oldest_age from conveyor.pgmq_queue_depths()"
+DISPATCH = "select conveyor.dispatch(%s, %s, %s, %s, %s, %s, %s)"
+ROUTES = """
+select job_type, destination, queue_name, effective_destination, effective_queue, copy_to_inngest, note
+from conveyor.list_routes()
+"""
+SET_ROUTE = "select conveyor.set_route(%s, %s, %s)"
+EXECUTION_MODE = "select conveyor.execution_mode()"
+SET_EXECUTION_MODE = "select conveyor.set_execution_mode(%s, %s, %s)"
+CLAIM_OUTBOX = "select id, job_id, job_type, payload, reason, event_id, attempts from conveyor.claim_outbox(%s, %s)"
+OUTBOX_SENT = "select conveyor.outbox_sent(%s::bigint[])"
+OUTBOX_FAILED = "select conveyor.outbox_failed(%s::bigint[], %s)"

@@ -56,7 +56,9 @@ def template_db(admin_url: str) -> Iterator[str]:
     """A database migrated once per session (with pgTAP installed), cloned by every test."""
     name = f"conveyor_tmpl_{os.getpid()}"
     url = create_database(admin_url, name)
-    migrate(url)
+    # Test databases always get pgmq (the extension if the server has it, else its
+    # SQL), also on a DATABASE_URL server where migrate would not install it itself.
+    migrate(url, install_pgmq=True)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("create extension if not exists pgtap")
     yield name

@@ -117,6 +117,9 @@ def test_a_read_only_grafana_role_can_run_every_query(busy, db_url):
         conn.execute(f"grant usage on schema conveyor to {role}")
         conn.execute(f"grant select on all tables in schema conveyor to {role}")
         conn.execute(f"grant execute on all functions in schema conveyor to {role}")
+        # pgmq depth is part of health(): the reader needs to see pgmq's queues too.
+        conn.execute(f"grant usage on schema pgmq to {role}")
+        conn.execute(f"grant select on all tables in schema pgmq to {role}")
         tables = [r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'conveyor'")]
         for table in tables:
             conn.execute(f"create policy grafana_read on conveyor.{table} for select to {role} using (true)")

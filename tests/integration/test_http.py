@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from runner.config import ConfigError
 from runner.http import create_app
 from runner.registry import load_handlers
 
@@ -166,3 +167,28 @@ def test_metrics_parse_and_carry_the_numbers(client, quiet_db):
     assert samples[("conveyor_schedule_lag_seconds", (("schedule", "late"),))] > 0
     assert samples[("conveyor_dead_letters", (("job_type", "alert"),))] == 0
     assert samples[("conveyor_health_status", ())] == 1
+
+
+def test_serve_mounts_inngest_only_when_configured(db_url, monkeypatch):
+    from runner.registry import HandlerSpec
+
+    async def noop(job):
+        return None
+
+    handlers = {"alert": HandlerSpec("alert", noop, True)}
+    keys = ("INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "INNGEST_DEV", "INNGEST_BASE_URL", "CONVEYOR_SERVE_INNGEST")
+    for key in keys:
+        monkeypatch.delenv(key, raising=False)
+    with TestClient(create_app(db_url, handlers=handlers), raise_server_exceptions=False) as c:
+        assert c.get("/api/inngest").status_code == 404
+
+    # Production mode without a signing key: a clear error at start-up, not a broken endpoint.
+    monkeypatch.setenv("INNGEST_EVENT_KEY", "ek")
+    with pytest.raises(ConfigError, match="INNGEST_SIGNING_KEY"):
+        create_app(db_url, handlers=handlers)
+
+    monkeypatch.delenv("INNGEST_EVENT_KEY")
+    monkeypatch.setenv("INNGEST_DEV", "1")
+    with TestClient(create_app(db_url, handlers=handlers), raise_server_exceptions=False) as c:
+        body = c.get("/api/inngest").json()
+    assert body["function_count"] == 1, body

@@ -1,0 +1,87 @@
+"""What runs beside the jobs-table worker in ``conveyor worker``: the pgmq consumer and the Inngest outbox forwarder.
+
+Kept out of runner/worker.py: the worker runs as before, and these run as sibling
+tasks that stop when it stops (a signal, ``--once``, an error in one of them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from runner.registry import HandlerSpec
+from runner.worker import Worker
+
+log = logging.getLogger("conveyor.worker")
+
+
+class Companion(Protocol):
+    async def run(self) -> None: ...
+
+    def request_stop(self) -> None: ...
+
+
+def build_companions(
+    url: str,
+    handlers: dict[str, HandlerSpec],
+    *,
+    pgmq: bool,
+    outbox: bool | None,
+    pgmq_vt: int = 30,
+    poll_interval: float = 1.0,
+) -> list[Companion]:
+    """Apply the environment's execution mode, then build what the flags ask for.
+
+    ``outbox=None`` forwards the Inngest outbox when the mode in force uses Inngest.
+    Missing Inngest keys in production mode are a ConfigError here, at start-up.
+    """
+    import psycopg
+
+    from runner.modes import apply_env_mode
+
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
+        mode = apply_env_mode(conn)
+    log.info(
+        "execution mode",
+        extra={"mode": mode["mode"], "pgmq_available": mode["pgmq_available"], "process_pgmq": pgmq},
+    )
+    companions: list[Companion] = []
+    if pgmq:
+        from runner.pgmq_consumer import PgmqConsumer
+
+        if not mode["pgmq_available"]:
+            log.warning("--pgmq: pgmq is not available in this database; pgmq routes use the jobs table")
+        else:
+            companions.append(PgmqConsumer(url, handlers, vt=pgmq_vt, poll_interval=poll_interval))
+    if outbox is None:
+        outbox = bool(mode["executors"]["inngest"])
+    if outbox:
+        from runner.inngest_app import inngest_client
+        from runner.outbox import OutboxForwarder
+
+        companions.append(OutboxForwarder(url, inngest_client(send=True), poll_interval=poll_interval))
+    return companions
+
+
+async def run_with_companions(worker: Worker, companions: list[Companion]) -> int:
+    """Run the worker and its companions until the worker stops; a companion that fails stops the worker."""
+    if not companions:
+        return await worker.run()
+    worker_task = asyncio.create_task(worker.run(), name="worker")
+    others = [asyncio.create_task(c.run(), name=type(c).__name__) for c in companions]
+    try:
+        pending: set[asyncio.Task[object]] = {worker_task, *others}
+        while worker_task in pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not worker_task and task.exception() is not None:
+                    log.error("stopping: %s failed: %s", task.get_name(), task.exception())
+                    worker.request_stop()
+    finally:
+        for c in companions:
+            c.request_stop()
+        results = await asyncio.gather(*others, return_exceptions=True)
+    if any(isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError) for r in results):
+        return worker_task.result() or 1
+    return worker_task.result()

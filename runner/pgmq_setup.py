@@ -1,0 +1,68 @@
+"""pgmq in the database: the extension where the server has it, else pgmq's SQL-only install.
+
+Supabase ships pgmq as an extension (``create extension pgmq``). The embedded
+cluster and the test databases do not have it, so ``conveyor migrate`` installs the
+SQL that the PyPI package ``pgmq`` bundles (``pgmq.install``), when that is allowed:
+``CONVEYOR_INSTALL_PGMQ=true|false``, default true for the embedded cluster and
+false for a DATABASE_URL server (where an operator should choose the extension).
+Without pgmq nothing breaks: routes to pgmq queues fall back to the jobs table.
+"""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+
+from runner.config import ConfigError, using_embedded
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+def install_allowed(explicit: bool | None = None) -> bool:
+    if explicit is not None:
+        return explicit
+    raw = os.environ.get("CONVEYOR_INSTALL_PGMQ", "").strip().lower()
+    if not raw:
+        return using_embedded()
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise ConfigError(f"CONVEYOR_INSTALL_PGMQ must be true or false, got {raw!r}")
+
+
+def pgmq_present(conn: psycopg.Connection) -> bool:
+    return conn.execute("select pg_catalog.to_regclass('pgmq.meta') is not null").fetchone()[0]
+
+
+def ensure_pgmq(url: str, conn: psycopg.Connection, allow_install: bool) -> tuple[bool, str | None]:
+    """Make pgmq present if we may; returns (present, note for the operator or None)."""
+    if pgmq_present(conn):
+        return True, None
+    available = conn.execute("select count(*) from pg_available_extensions where name = 'pgmq'").fetchone()[0]
+    if available:
+        try:
+            with conn.transaction():
+                conn.execute("create extension if not exists pgmq")
+            return True, None
+        except psycopg.Error as exc:
+            if not allow_install:
+                return False, (
+                    f"pgmq could not be created here ({exc.diag.message_primary}); "
+                    "routes to pgmq queues fall back to the jobs table."
+                )
+    if allow_install:
+        from pgmq.install import install_pgmq_from_sql
+
+        # pgmq's installer wants a connection outside autocommit and runs the whole
+        # script in one transaction: all of pgmq or none of it.
+        with psycopg.connect(url, autocommit=False) as install_conn:
+            version = install_pgmq_from_sql(conn=install_conn)
+        return True, f"pgmq {version} installed from its SQL (the pgmq extension is not available on this server)"
+    return False, (
+        "pgmq is not available: routes to pgmq queues fall back to the jobs table. "
+        "Enable the pgmq extension (Supabase: Database > Extensions), or set CONVEYOR_INSTALL_PGMQ=true "
+        "to install pgmq's SQL."
+    )
