@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -101,7 +103,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
         grace=args.grace,
         listen=not args.no_listen,
     )
-    return asyncio.run(worker.run())
+    code = asyncio.run(worker.run())
+    # A sync handler still running after the grace period has had its job handed back;
+    # Python would otherwise wait for its thread at exit, past any grace period.
+    if any(t.name.startswith("conveyor-handler") and t.is_alive() for t in threading.enumerate()):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _split(text: str) -> list[str]:
