@@ -23,6 +23,7 @@ from runner.models import Job
 from runner.registry import handler
 
 _local = threading.local()
+_opened: list[psycopg.Connection] = []
 
 
 def _conn() -> psycopg.Connection:
@@ -30,7 +31,14 @@ def _conn() -> psycopg.Connection:
     if conn is None or conn.closed or conn.broken:
         conn = psycopg.connect(os.environ["REL_DB_URL"], autocommit=True, prepare_threshold=None)
         _local.conn = conn
+        _opened.append(conn)
     return conn
+
+
+def close_connections() -> None:
+    """For in-process workers: close the ledger connections the handler threads opened."""
+    while _opened:
+        _opened.pop().close()
 
 
 def _record(job: Job) -> None:

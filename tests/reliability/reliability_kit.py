@@ -74,9 +74,9 @@ class WorkerProcess:
         env["REL_DB_URL"] = db_url or url
         env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(ROOT)])
         self.log_path = log_path
-        self._log = open(log_path, "ab")
         cmd = [sys.executable, "-m", "runner.cli", "worker", "--handlers", "rel_handlers", "--job-types", "rel_work"]
-        self.proc = subprocess.Popen([*cmd, *args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        with open(log_path, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([*cmd, *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     @property
     def pid(self) -> int:
@@ -90,10 +90,7 @@ class WorkerProcess:
             self.proc.send_signal(sig)
 
     def wait(self, timeout: float = 60) -> int:
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            self._log.close()
+        return self.proc.wait(timeout)
 
     def kill(self) -> None:
         self.signal(signal.SIGKILL)
