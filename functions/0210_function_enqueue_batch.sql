@@ -66,7 +66,9 @@ begin
         raise exception 'conveyor: job % of the batch % (job type %)', v_ord, v_problem, coalesce(pg_catalog.quote_literal(v_type), 'none')
             using errcode = '22023',
                   hint = case when v_problem = 'has an unknown job type'
-                              then 'Register it first: select conveyor.register_job_type(' || pg_catalog.quote_literal(v_type) || ');' end;
+                              then 'Register it first: select conveyor.register_job_type(' || pg_catalog.quote_literal(v_type) || ');'
+                              -- A RAISE option must not be null: every other problem gets the element's shape.
+                              else 'Each element is an object: {"job_type": ..., "payload": {...}, "priority": n, ...}.' end;
     end if;
 
     -- Second pass: insert the whole batch in one statement.
