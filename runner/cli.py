@@ -316,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--jobs", type=int, default=300)
     dm.add_argument("--quiet", action="store_true")
     dm.set_defaults(func=cmd_demo)
+
+    from runner import doctor
+
+    doctor.add_parser(sub)
     return p
 
 
