@@ -5,8 +5,9 @@ ledger ``public.rel_runs`` lives in the test database but outside ``conveyor``: 
 the handler's own side effect, so the suite can count how often each job really ran.
 Payload keys steer the run: ``sleep`` (seconds), ``crash`` (SIGKILL this worker on
 every attempt up to that number; ``-1`` on every attempt), ``fail_p`` (probability of
-raising), ``tx`` (write a row and complete in the same transaction), ``tx_raise``
-(write, complete, then raise: both must roll back).
+raising), ``hold_until_rerun`` (return only once the job has run elsewhere), ``tx``
+(write a row and complete in the same transaction), ``tx_raise`` (write, complete,
+then raise: both must roll back).
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ def rel_work(job: Job) -> None:
     crash = int(payload.get("crash", 0))
     if crash == -1 or job.attempt <= crash:
         os.kill(os.getpid(), signal.SIGKILL)
+    if payload.get("hold_until_rerun"):
+        # Stands in for a handler that outlives its lease: it returns only once another
+        # worker has reclaimed the job and started it again.
+        deadline = time.monotonic() + 120
+        while _conn().execute("select count(*) from public.rel_runs where job_id = %s", (job.id,)).fetchone()[0] < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError("nobody reclaimed the job")
+            time.sleep(0.1)
     if payload.get("sleep"):
         time.sleep(float(payload["sleep"]))
     if random.random() < float(payload.get("fail_p", 0)):
