@@ -3,7 +3,7 @@
 A model of every job (where it is, its attempts, its current lease token) runs beside
 the real database; after every step each job must be exactly where the model says,
 with exactly one terminal outcome, and every stale token must have been refused.
-Example counts are kept small for CI (about 20 s); raise FUZZ_EXAMPLES to dig deeper.
+Example counts are kept small for CI (about 10 s); raise FUZZ_EXAMPLES to dig deeper.
 """
 
 from __future__ import annotations
@@ -141,6 +141,12 @@ class JobMachine(RuleBasedStateMachine):
             if m.state == "queued":
                 m.due = True
 
+    @rule(batch=st.integers(1, 5))
+    def expire_then_reclaim(self, batch: int) -> None:
+        """The usual road to a stale owner: a lease runs out and another worker claims the job."""
+        self.expire()
+        self.claim(batch)
+
     @rule(data=st.data())
     def requeue(self, data) -> None:
         dead = sorted(j for j, m in self.jobs.items() if m.state == "dead")
@@ -184,8 +190,8 @@ def test_random_sequences_keep_every_invariant(db_url):
     run_state_machine_as_test(
         JobMachine,
         settings=settings(
-            max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
-            stateful_step_count=30,
+            max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
+            stateful_step_count=40,
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
