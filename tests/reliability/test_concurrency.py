@@ -103,3 +103,38 @@ def test_overlapping_batches_in_any_order_do_not_deadlock(rel_url):
         t.join(120)
     assert errors == []
     assert len(completed) == len(set(completed)) and len(completed) >= 200
+
+
+def test_link_retries_a_real_deadlock_instead_of_wedging(rel_url):
+    """Two runner connections lock two jobs in opposite orders: Postgres kills one (40P01), Link retries it."""
+    import asyncio
+
+    from runner.db import Link
+
+    with psycopg.connect(rel_url, autocommit=True) as conn:
+        fill(conn, 2)
+        a_id, b_id = [r[0] for r in conn.execute("select id from conveyor.jobs order by id")]
+    attempts = {"x": 0, "y": 0}
+
+    async def lock_both(name: str, first: int, second: int, gate: asyncio.Barrier) -> None:
+        link = Link(rel_url, name)
+
+        async def tx(c) -> None:
+            attempts[name] += 1
+            async with c.transaction():
+                await c.execute("select 1 from conveyor.jobs where id = %s for update", (first,))
+                if attempts[name] == 1:
+                    await gate.wait()  # both hold their first row before either asks for the second
+                await c.execute("select 1 from conveyor.jobs where id = %s for update", (second,))
+
+        try:
+            await link.run(tx)
+        finally:
+            await link.close()
+
+    async def both() -> None:
+        gate = asyncio.Barrier(2)
+        await asyncio.wait_for(asyncio.gather(lock_both("x", a_id, b_id, gate), lock_both("y", b_id, a_id, gate)), 60)
+
+    asyncio.run(both())
+    assert sorted(attempts.values()) == [1, 2], "exactly one side was chosen as the deadlock victim and retried"
