@@ -37,6 +37,9 @@ lint: install ## ruff and sqlfluff
 test: install lint ## lint, then every test (pgTAP and pytest) against a real server
 	@$(BIN)/pytest $(PYTEST_ARGS)
 
+soak: install db-start ## the long soak: producer, two workers, random failures and kills (SOAK_SECONDS, default 300)
+	@$(BIN)/python tests/reliability/soak.py --seconds $${SOAK_SECONDS:-300}
+
 $(BENCH_STAMP): pyproject.toml
 	@CONVEYOR_EXTRAS=dev,bench bash scripts/bootstrap.sh
 	@touch $@
@@ -49,4 +52,4 @@ format: install ## format Python and SQL in place
 	@$(BIN)/ruff check --fix .
 	@$(BIN)/sqlfluff fix --processes 2 $(SQL_DIRS)
 
-.PHONY: help install db-start db-stop migrate run lint test bench format
+.PHONY: help install db-start db-stop migrate run lint test soak bench format

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -109,7 +111,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
     companions = build_companions(
         database_url(), own, pgmq=pgmq, outbox=args.outbox, pgmq_vt=args.pgmq_vt, poll_interval=args.poll_interval
     )
-    return asyncio.run(run_with_companions(worker, companions))
+    code = asyncio.run(run_with_companions(worker, companions))
+    # A sync handler still running after the grace period has had its job handed back;
+    # Python would otherwise wait for its thread at exit, past any grace period.
+    if any(t.name.startswith("conveyor-handler") and t.is_alive() for t in threading.enumerate()):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _split(text: str) -> list[str]:
@@ -320,10 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--quiet", action="store_true")
     dm.set_defaults(func=cmd_demo)
 
-    # Schedules, housekeeping, health and the HTTP server live in their own modules.
-    from runner import cli_schedule
+    # Schedules, housekeeping, health, the HTTP server and doctor live in their own modules.
+    from runner import cli_schedule, doctor
 
     cli_schedule.register(sub)
+    doctor.add_parser(sub)
     return p
 
 

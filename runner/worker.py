@@ -457,7 +457,10 @@ class Worker:
                 return
             except psycopg.Error as exc:
                 log.warning("heartbeat failed", extra={"error": str(exc).splitlines()[0]})
-            await asyncio.sleep(min(1.0, self.heartbeat_every))
+            # Wake at least four times per shortest lease: a lease is renewed once half
+            # of it is left, and a 1 s tick would miss that window for leases of 2 s or less.
+            shortest = min((j.lease_seconds for j in self.owned.values() if not j.lost), default=4.0)
+            await asyncio.sleep(max(0.05, min(1.0, self.heartbeat_every, shortest / 4)))
 
     async def _extend(self, jobs: list[Job]) -> None:
         ids, tokens = id_arrays(jobs)
