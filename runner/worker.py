@@ -111,6 +111,7 @@ class Worker:
         self._slots: list[asyncio.Task[Any]] = []
         self._completions: list[Job] = []
         self._failures: list[tuple[Job, str, float | None, bool]] = []
+        self._flushing = 0  # _flush calls under way: their batch has left the lists but is not reported yet
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conveyor-handler")
         self.claim_link = Link(url, "claim", self._should_abort)
         self.report_link = Link(url, "report", self._should_abort)
@@ -273,7 +274,9 @@ class Worker:
                 pass
 
     async def _drain_reports(self) -> None:
-        while self._completions or self._failures:
+        # A flush takes its batch off the lists before the database answers: wait for
+        # that answer too, or --once would cancel the last report and hand its jobs back.
+        while self._completions or self._failures or self._flushing:
             self._report_wake.set()
             await asyncio.sleep(0.01)
 
@@ -397,6 +400,13 @@ class Worker:
                 self._completions.clear()
 
     async def _flush(self) -> None:
+        self._flushing += 1
+        try:
+            await self._flush_lists()
+        finally:
+            self._flushing -= 1
+
+    async def _flush_lists(self) -> None:
         while self._completions or self._failures:
             if self._completions:
                 batch = self._completions[:1000]
