@@ -63,10 +63,14 @@ begin
         if v_problem = 'has an invalid job type name' then
             perform conveyor._validate_name(v_type);
         end if;
+        -- A raise option cannot be null, so the hint goes only on the error that has one.
+        if v_problem = 'has an unknown job type' then
+            raise exception 'conveyor: job % of the batch % (job type %)', v_ord, v_problem, pg_catalog.quote_literal(v_type)
+                using errcode = '22023',
+                      hint = 'Register it first: select conveyor.register_job_type(' || pg_catalog.quote_literal(v_type) || ');';
+        end if;
         raise exception 'conveyor: job % of the batch % (job type %)', v_ord, v_problem, coalesce(pg_catalog.quote_literal(v_type), 'none')
-            using errcode = '22023',
-                  hint = case when v_problem = 'has an unknown job type'
-                              then 'Register it first: select conveyor.register_job_type(' || pg_catalog.quote_literal(v_type) || ');' end;
+            using errcode = '22023';
     end if;
 
     -- Second pass: insert the whole batch in one statement.
