@@ -17,7 +17,6 @@ declare
     v_ord bigint;
     v_type text;
     v_problem text;
-    v_plain boolean;
     v_default conveyor.job_types;
 begin
     if p_jobs is null or pg_catalog.jsonb_typeof(p_jobs) <> 'array' then
@@ -29,60 +28,69 @@ begin
         perform conveyor._validate_name(p_job_type);
     end if;
 
-    -- First pass, one aggregate over the elements: the position of the first element
-    -- that would be refused, and whether every element is plain (a payload and nothing
-    -- of job_type, priority, run_at, delay_seconds, dedup_key, max_attempts). A plain
-    -- element needs only two checks; the others get every check.
-    select pg_catalog.min(e.ord) filter (
-               where case
-                   when not (e.job ?| array['job_type', 'priority', 'run_at', 'delay_seconds', 'dedup_key', 'max_attempts'])
-                       then pg_catalog.jsonb_typeof(e.job) <> 'object'
-                            or pg_catalog.jsonb_typeof(e.job -> 'payload') is distinct from 'object'
-                            or t.name is null
-                   else pg_catalog.jsonb_typeof(e.job) <> 'object'
-                        or t.name is null
-                        or pg_catalog.jsonb_typeof(e.job -> 'payload') is distinct from 'object'
-                        or (e.job ? 'run_at' and e.job ? 'delay_seconds')
-                        or pg_catalog.jsonb_typeof(e.job -> 'priority') not in ('number', 'null')
-                        or (e.job ->> 'priority')::numeric not between -32768 and 32767
-                        or pg_catalog.jsonb_typeof(e.job -> 'max_attempts') not in ('number', 'null')
-                        or (e.job ->> 'max_attempts')::numeric not between 1 and 1000
-                        or pg_catalog.length(e.job ->> 'dedup_key') not between 1 and 512
-                   end
-           ),
-           coalesce(pg_catalog.bool_and(
-               not (e.job ?| array['job_type', 'priority', 'run_at', 'delay_seconds', 'dedup_key', 'max_attempts'])
-           ), true)
-      into v_ord, v_plain
+    -- Fast path: a batch of bare payloads of p_job_type (no element gives job_type,
+    -- priority, run_at, delay_seconds, dedup_key or max_attempts) gets the type's defaults,
+    -- is due now and has no dedup key. One cheap check pass, then one insert, without the
+    -- general path's per-element record decoding, join, sort of reasons, and on conflict
+    -- (a speculative insertion: one more WAL record per row; with no dedup key nothing can
+    -- conflict). Any other batch, or a bad element, takes the general path below, which
+    -- says which element is refused and why. Tried only when the first element is bare.
+    if p_job_type is not null and pg_catalog.jsonb_array_length(p_jobs) > 0
+       and not (p_jobs -> 0 ?| array['job_type', 'priority', 'run_at', 'delay_seconds', 'dedup_key', 'max_attempts']) then
+        select * into v_default from conveyor.job_types as t where t.name = p_job_type;
+        if found and not exists (
+            select 1
+            from pg_catalog.jsonb_array_elements(p_jobs) as e (job)
+            where pg_catalog.jsonb_typeof(e.job -> 'payload') is distinct from 'object'
+               or e.job ?| array['job_type', 'priority', 'run_at', 'delay_seconds', 'dedup_key', 'max_attempts']
+        ) then
+            return query
+            with ins as (
+                insert into conveyor.jobs (job_type, payload, priority, run_at, max_attempts)
+                select p_job_type, e.job -> 'payload', v_default.default_priority, pg_catalog.now(), v_default.max_attempts
+                from pg_catalog.jsonb_array_elements(p_jobs) with ordinality as e (job, ord)
+                order by e.ord
+                returning conveyor.jobs.id
+            )
+            select ins.id from ins;
+            perform conveyor._notify(p_job_type);
+            return;
+        end if;
+    end if;
+
+    -- First pass: find the first element that would be refused, and say why.
+    select e.ord, x.job_type,
+           case
+               when pg_catalog.jsonb_typeof(e.job) <> 'object' then 'is not a JSON object'
+               when x.job_type is null then 'has no job_type'
+               when x.job_type !~ '^[a-z][a-z0-9_]{0,62}$' then 'has an invalid job type name'
+               when t.name is null then 'has an unknown job type'
+               when pg_catalog.jsonb_typeof(e.job -> 'payload') is distinct from 'object' then 'has a payload that is not a JSON object'
+               when e.job ? 'run_at' and e.job ? 'delay_seconds' then 'gives both run_at and delay_seconds'
+               when pg_catalog.jsonb_typeof(e.job -> 'priority') not in ('number', 'null')
+                    or (e.job ->> 'priority')::numeric not between -32768 and 32767 then 'has a priority outside -32768..32767'
+               when pg_catalog.jsonb_typeof(e.job -> 'max_attempts') not in ('number', 'null')
+                    or (e.job ->> 'max_attempts')::numeric not between 1 and 1000 then 'has max_attempts outside 1..1000'
+               when pg_catalog.length(e.job ->> 'dedup_key') not between 1 and 512 then 'has a dedup key not of 1 to 512 characters'
+           end
+      into v_ord, v_type, v_problem
     from pg_catalog.jsonb_array_elements(p_jobs) with ordinality as e (job, ord)
     cross join lateral (
         select coalesce(case when pg_catalog.jsonb_typeof(e.job) = 'object' then e.job ->> 'job_type' end, p_job_type) as job_type
     ) as x
-    left join conveyor.job_types as t on t.name = x.job_type;
-
+    left join conveyor.job_types as t on t.name = x.job_type
+    where pg_catalog.jsonb_typeof(e.job) <> 'object'
+       or t.name is null
+       or pg_catalog.jsonb_typeof(e.job -> 'payload') is distinct from 'object'
+       or (e.job ? 'run_at' and e.job ? 'delay_seconds')
+       or pg_catalog.jsonb_typeof(e.job -> 'priority') not in ('number', 'null')
+       or (e.job ->> 'priority')::numeric not between -32768 and 32767
+       or pg_catalog.jsonb_typeof(e.job -> 'max_attempts') not in ('number', 'null')
+       or (e.job ->> 'max_attempts')::numeric not between 1 and 1000
+       or pg_catalog.length(e.job ->> 'dedup_key') not between 1 and 512
+    order by e.ord
+    limit 1;
     if v_ord is not null then
-        -- Say why that element is refused (the error path: speed does not matter here).
-        select x.job_type,
-               case
-                   when pg_catalog.jsonb_typeof(e.job) <> 'object' then 'is not a JSON object'
-                   when x.job_type is null then 'has no job_type'
-                   when x.job_type !~ '^[a-z][a-z0-9_]{0,62}$' then 'has an invalid job type name'
-                   when t.name is null then 'has an unknown job type'
-                   when pg_catalog.jsonb_typeof(e.job -> 'payload') is distinct from 'object' then 'has a payload that is not a JSON object'
-                   when e.job ? 'run_at' and e.job ? 'delay_seconds' then 'gives both run_at and delay_seconds'
-                   when pg_catalog.jsonb_typeof(e.job -> 'priority') not in ('number', 'null')
-                        or (e.job ->> 'priority')::numeric not between -32768 and 32767 then 'has a priority outside -32768..32767'
-                   when pg_catalog.jsonb_typeof(e.job -> 'max_attempts') not in ('number', 'null')
-                        or (e.job ->> 'max_attempts')::numeric not between 1 and 1000 then 'has max_attempts outside 1..1000'
-                   when pg_catalog.length(e.job ->> 'dedup_key') not between 1 and 512 then 'has a dedup key not of 1 to 512 characters'
-               end
-          into v_type, v_problem
-        from pg_catalog.jsonb_array_elements(p_jobs) with ordinality as e (job, ord)
-        cross join lateral (
-            select coalesce(case when pg_catalog.jsonb_typeof(e.job) = 'object' then e.job ->> 'job_type' end, p_job_type) as job_type
-        ) as x
-        left join conveyor.job_types as t on t.name = x.job_type
-        where e.ord = v_ord;
         if v_problem = 'has an invalid job type name' then
             perform conveyor._validate_name(v_type);
         end if;
@@ -94,25 +102,6 @@ begin
         end if;
         raise exception 'conveyor: job % of the batch % (job type %)', v_ord, v_problem, coalesce(pg_catalog.quote_literal(v_type), 'none')
             using errcode = '22023';
-    end if;
-
-    if v_plain and p_job_type is not null and pg_catalog.jsonb_array_length(p_jobs) > 0 then
-        -- Every element is a bare payload of p_job_type: the type's defaults for everything
-        -- else, due now, no dedup key. The same rows as the general insert below, without
-        -- its per-element record decoding, join, and on conflict (a speculative insertion,
-        -- one more WAL record per row): no dedup key, so nothing can conflict.
-        select * into strict v_default from conveyor.job_types as t where t.name = p_job_type;
-        return query
-        with ins as (
-            insert into conveyor.jobs (job_type, payload, priority, run_at, max_attempts)
-            select p_job_type, e.job -> 'payload', v_default.default_priority, pg_catalog.now(), v_default.max_attempts
-            from pg_catalog.jsonb_array_elements(p_jobs) with ordinality as e (job, ord)
-            order by e.ord
-            returning conveyor.jobs.id
-        )
-        select ins.id from ins;
-        perform conveyor._notify(p_job_type);
-        return;
     end if;
 
     -- Second pass: insert the whole batch in one statement.
