@@ -108,6 +108,7 @@ class Worker:
         self.active: dict[int, Job] = {}  # claimed, handler not finished (queued for a slot or running)
         self._pending: collections.deque[Job] = collections.deque()  # claimed, waiting for a slot
         self._idle_slots: list[asyncio.Future[None]] = []
+        self._waking = False  # an idle slot has been woken and has not run yet
         self._slots: list[asyncio.Task[Any]] = []
         self._completions: list[Job] = []
         self._failures: list[tuple[Job, str, float | None, bool]] = []
@@ -285,20 +286,28 @@ class Worker:
             self.owned[job.id] = job
             self.active[job.id] = job
         self._pending.extend(jobs)
-        # Wake as many idle slots as there are new jobs. A slot drains the deque in a
-        # loop, so handlers that finish without suspending cost no scheduling at all.
-        n = len(jobs)
-        while n and self._idle_slots:
+        self._wake_slot()
+
+    def _wake_slot(self) -> None:
+        # Wake one idle slot at a time: a slot that takes a job wakes the next one while
+        # work is still waiting. Handlers that suspend still fan out to every slot; handlers
+        # that finish without suspending are all run by the first slot, with no task
+        # switch per job (waking one slot per job cost a wake-up and a switch for each).
+        if self._waking or not self._pending:
+            return
+        while self._idle_slots:
             waiter = self._idle_slots.pop()
             if not waiter.done():
                 waiter.set_result(None)
-                n -= 1
+                self._waking = True
+                return
 
     async def _slot(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             while self._pending:
                 job = self._pending.popleft()
+                self._wake_slot()  # the rest go to another slot if this job suspends
                 try:
                     await self._execute(job)
                 finally:
@@ -308,7 +317,10 @@ class Worker:
                         self._idle.set()
             waiter = loop.create_future()
             self._idle_slots.append(waiter)
-            await waiter
+            try:
+                await waiter
+            finally:
+                self._waking = False
 
     # -- running a job ----------------------------------------------------------
 
