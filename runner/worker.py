@@ -54,10 +54,12 @@ def id_arrays(jobs: list[Job]) -> tuple[str, str]:
     """Job ids and lease tokens as Postgres array literals: one text parameter each.
 
     Adapting a Python list element by element costs more than the SQL it feeds;
-    ids are integers and tokens UUIDs, so the literals need no quoting.
+    ids are integers and tokens UUIDs, so the literals need no quoting. A token goes
+    as its 32 hex digits (``UUID.hex``, which Postgres' uuid input accepts), about
+    three times cheaper to make than ``str(uuid)`` with its hyphens.
     """
     ids = "{" + ",".join([str(j.id) for j in jobs]) + "}"
-    tokens = "{" + ",".join([str(j.lease_token) for j in jobs]) + "}"
+    tokens = "{" + ",".join([j.lease_token.hex for j in jobs]) + "}"
     return ids, tokens
 
 
