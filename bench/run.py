@@ -523,15 +523,21 @@ def plot(rows: list[dict[str, Any]], path: Path) -> bool:
     shown = [r for r in rows if r["pgqueuer"] is not None]
     if not shown:
         return False
-    fig, axes = plt.subplots(1, len(shown), figsize=(3.0 * len(shown), 3.6))
-    for ax, r in zip(axes, shown, strict=True):
+    cols = 3
+    nrows = (len(shown) + cols - 1) // cols
+    fig, grid = plt.subplots(nrows, cols, figsize=(10, 3.3 * nrows), squeeze=False)
+    axes = list(grid.flat)
+    for ax in axes[len(shown) :]:
+        ax.set_visible(False)
+    for ax, r in zip(axes, shown, strict=False):
         bars = ax.bar(["pgconveyor", "PGQueuer"], [r["ours"], r["pgqueuer"]], color=["#2b6cb0", "#a0aec0"])
         ax.set_title(r["label"].replace(" (", "\n("), fontsize=9)
         ax.tick_params(labelsize=8)
         ax.bar_label(bars, labels=[fmt(r["ours"], r["key"]), fmt(r["pgqueuer"], r["key"])], fontsize=8)
         ax.margins(y=0.15)
-        ax.set_xlabel(f"ratio {r['ratio']:.2f}x", fontsize=8)
-    fig.suptitle("pgconveyor vs PGQueuer: one runner process, no-op handler (lower is better for pickup)", fontsize=10)
+        better = "lower is better" if r["key"].startswith("pickup") else "higher is better"
+        ax.set_xlabel(f"ours {r['ratio']:.2f}x as good ({better})", fontsize=8)
+    fig.suptitle("pgconveyor vs PGQueuer, one runner process each, no-op handler, same cluster, same run", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
