@@ -428,11 +428,14 @@ def run_all(args: argparse.Namespace, ours: Ours, theirs: Theirs | None, payload
             t["enqueue_batch"] = rate(n, t_enq)
 
     if "pickup" in args.only:
-        per = max(1, args.pickup_jobs // args.repeat)
+        per = max(1, args.pickup_jobs // args.pickup_rounds)
         o_lat: list[float] = []
         t_lat: list[float] = []
-        for rnd in range(args.repeat):
-            say(f"  round {rnd + 1} of {args.repeat}: idle pickup, {per} jobs each, every {args.interval * 1000:g} ms")
+        for rnd in range(args.pickup_rounds):
+            say(
+                f"  round {rnd + 1} of {args.pickup_rounds}: idle pickup, {per} jobs each, "
+                f"every {args.interval * 1000:g} ms"
+            )
             ours.vacuum()
             o_lat += ours.pickup(args.pickup_batch, args.pickup_batch * 2, per, args.interval)
             if theirs:
@@ -592,9 +595,9 @@ spawned by the benchmark; the producer is the benchmark process itself.
 - **enqueue, single calls**: {o["enqueue_single"]["jobs"]:,} calls of `conveyor.enqueue` and of
   `Queries.enqueue`, each its own transaction, so each waits for its WAL flush.
 - **idle pickup**: a serving runner, idle and listening; the producer commits one job every
-  {o["pickup"]["interval_ms"]:.0f} ms ({o["pickup"]["jobs"]} jobs per system in {args["repeat"]} rounds, each round
-  after 5 warm-up jobs); latency is from the moment the producer has the commit acknowledged to the moment
-  the handler starts, both read from `CLOCK_MONOTONIC`, one clock for every process of
+  {o["pickup"]["interval_ms"]:.0f} ms ({o["pickup"]["jobs"]} jobs per system in {args["pickup_rounds"]} rounds,
+  each after 5 warm-up jobs); latency is from the moment the producer has the commit
+  acknowledged to the moment the handler starts, both read from `CLOCK_MONOTONIC`, one clock for every process of
   the machine.
 - Our runner: batch size **{o["batch_size"]}**, concurrency **{o["concurrency"]}** (twice the batch, so
   the next claim overlaps the running batch), picked as the fastest drain of the
@@ -645,7 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="a few hundred jobs, ours only; writes nothing under docs/")
     p.add_argument("--jobs", type=int, help="jobs per drain and per batch enqueue (default 50000)")
     p.add_argument("--singles", type=int, help="single enqueues (default 2000)")
-    p.add_argument("--pickup-jobs", type=int, help="jobs of the idle pickup test (default 500)")
+    p.add_argument("--pickup-jobs", type=int, help="jobs of the idle pickup test, per system (default 1000)")
+    p.add_argument("--pickup-rounds", type=int, help="turns each system takes in the pickup test (default 4)")
     p.add_argument("--interval", type=float, default=0.02, help="seconds between pickup jobs (default 0.02)")
     p.add_argument("--batch-sizes", help="our batch sizes to try for the drain (default 250,500,1000)")
     p.add_argument("--concurrency", type=int, help="our runner's concurrency (default twice the batch size)")
@@ -664,7 +668,8 @@ def main(argv: list[str] | None = None) -> int:
     q = args.quick
     args.jobs = args.jobs or (300 if q else 50_000)
     args.singles = args.singles or (50 if q else 2_000)
-    args.pickup_jobs = args.pickup_jobs or (20 if q else 500)
+    args.pickup_jobs = args.pickup_jobs or (20 if q else 1000)
+    args.pickup_rounds = args.pickup_rounds or (1 if q else 4)
     args.repeat = args.repeat or (1 if q else 2)
     args.batch_sizes = [int(x) for x in (args.batch_sizes or ("100" if q else "250,500,1000")).split(",")]
     args.only = {w.strip() for w in args.only.split(",")}
