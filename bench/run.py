@@ -655,7 +655,9 @@ cluster and runs `python -m bench.run $(BENCH_ARGS)`, which rewrites this page a
 `docs/benchmarks.png` (a few minutes). `python -m bench.run --help` lists the knobs
 (`--jobs`, `--repeat`, `--batch-sizes`, `--only pickup`, ...). `python -m bench.run --quick`
 is a smoke run of a few hundred jobs, ours only, that writes nothing under `docs/`; the test
-suite runs it so the benchmark cannot rot.
+suite runs it so the benchmark cannot rot. With `DATABASE_URL` set it runs against that
+server instead, creating and dropping its two databases there (`--db-prefix`), and a full
+run refuses a server without `synchronous_commit = on` and `fsync = on`.
 """
     DOC.write_text(text)
 
