@@ -31,10 +31,11 @@ begin
     -- Fast path: a batch of bare payloads of p_job_type (no element gives job_type,
     -- priority, run_at, delay_seconds, dedup_key or max_attempts) gets the type's defaults,
     -- is due now and has no dedup key. One cheap check pass, then one insert, without the
-    -- general path's per-element record decoding, join, sort of reasons, and on conflict
-    -- (a speculative insertion: one more WAL record per row; with no dedup key nothing can
-    -- conflict). Any other batch, or a bad element, takes the general path below, which
-    -- says which element is refused and why. Tried only when the first element is bare.
+    -- general path's check of every option, jsonb_to_record per element, join with
+    -- job_types, and on conflict (a speculative insertion: one more WAL record per row;
+    -- with no dedup key nothing can conflict). Any other batch, or a bad element, takes
+    -- the general path below, which says which element is refused and why. Tried only
+    -- when the first element is bare, so a batch with options pays for no extra pass.
     if p_job_type is not null and pg_catalog.jsonb_array_length(p_jobs) > 0
        and not (p_jobs -> 0 ?| array['job_type', 'priority', 'run_at', 'delay_seconds', 'dedup_key', 'max_attempts']) then
         select * into v_default from conveyor.job_types as t where t.name = p_job_type;
