@@ -1,0 +1,1 @@
+"""Benchmarks of pgconveyor against PGQueuer (`make bench`); never timed tests."""
