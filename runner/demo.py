@@ -1,4 +1,9 @@
-"""``make run``'s demo: enqueue a few hundred jobs of every type, run a worker with a progress bar, show status."""
+"""``make run``'s demo: a few hundred jobs of every type through the jobs table and pgmq, with progress and health.
+
+Work is sent the way the original design routes it (``conveyor.dispatch``): the
+scheduled types to the jobs table, execution/order_close/alert/metric to their pgmq
+queues when pgmq is installed. One worker runs both, as ``conveyor worker --pgmq``.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,19 @@ import psycopg
 
 from runner import queries
 from runner.cli import _connect, render_status
+from runner.companions import run_with_companions
 from runner.config import database_url
 from runner.registry import load_handlers
 from runner.worker import Worker
 
 JOB_TYPES = ["calendar_sync", "risk_check", "housekeeping", "execution", "order_close", "alert", "metric"]
 
-REMAINING = "select count(*) from conveyor.jobs where id = any(%s)"
+REMAINING_JOBS = "select count(*) from conveyor.jobs where id = any(%s)"
+PGMQ_DEPTH = "select coalesce(sum(depth), 0) from conveyor.pgmq_queue_depths() where queue_name not like '%%\\_dlq'"
+ROUTES = "select job_type, destination from conveyor.list_routes()"
+DISPATCH = "select conveyor.dispatch(%s, %s::jsonb, p_priority => %s, p_delay => %s::interval)"
+PGMQ_QUEUES = "select queue_name, depth from conveyor.pgmq_queue_depths() order by queue_name"
+HEALTH = "select conveyor.health()"
 
 
 def demo_jobs(n: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -29,12 +40,9 @@ def demo_jobs(n: int, seed: int = 7) -> list[dict[str, Any]]:
     for i in range(n):
         job_type = JOB_TYPES[i % len(JOB_TYPES)]
         payload: dict[str, Any] = {"demo": i}
-        job: dict[str, Any] = {
-            "job_type": job_type,
-            "payload": payload,
-            "priority": rng.choice([-5, 0, 0, 5, 10]),
-        }
+        job: dict[str, Any] = {"job_type": job_type, "payload": payload, "priority": rng.choice([-5, 0, 0, 5, 10])}
         if i < 3:
+            # i < 3 are calendar_sync, risk_check, housekeeping: jobs-table types.
             payload["always_fail"] = True
             job["max_attempts"] = 3
         elif rng.random() < 0.08:
@@ -50,38 +58,75 @@ def _bar(done: int, total: int, width: int = 32) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
+def _routes(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    try:
+        return dict(conn.execute(ROUTES).fetchall())
+    except psycopg.errors.UndefinedFunction:
+        return {}
+
+
+def _enqueue(conn: psycopg.Connection[Any], jobs: list[dict[str, Any]]) -> tuple[list[int], int]:
+    """Jobs-table work in one enqueue_batch call; pgmq-routed work through conveyor.dispatch."""
+    routes = _routes(conn)
+    table_jobs = [j for j in jobs if routes.get(j["job_type"], "jobs") == "jobs"]
+    routed = [j for j in jobs if routes.get(j["job_type"], "jobs") != "jobs"]
+    with conn.transaction():
+        ids = [r[0] for r in conn.execute(queries.ENQUEUE_BATCH, (json.dumps(table_jobs), None)).fetchall()]
+        to_pgmq = 0
+        for job in routed:
+            delay = f"{job['delay_seconds']} seconds" if "delay_seconds" in job else None
+            where = conn.execute(
+                DISPATCH, (job["job_type"], json.dumps(job["payload"]), job.get("priority"), delay)
+            ).fetchone()[0]
+            if where.get("destination") == "pgmq":
+                to_pgmq += 1
+            elif where.get("destination") == "jobs" and "job_id" in where:
+                ids.append(where["job_id"])
+    return ids, to_pgmq
+
+
 def run_demo(n: int = 300, quiet: bool = False) -> int:
     from runner import logs
+    from runner.pgmq_consumer import PgmqConsumer
 
     logs.setup("error")
     with _connect() as conn:
-        rows = conn.execute(queries.ENQUEUE_BATCH, (json.dumps(demo_jobs(n)), None)).fetchall()
-    ids = [r[0] for r in rows]
-    total = len(ids)
-    print(f"enqueued {total} demo jobs across {len(JOB_TYPES)} job types (3 made to die, some to retry)")
+        ids, to_pgmq = _enqueue(conn, demo_jobs(n))
+        pgmq_present = conn.execute("select conveyor._pgmq_available()").fetchone()[0]
+    total = len(ids) + to_pgmq
+    print(
+        f"enqueued {total} demo jobs across {len(JOB_TYPES)} job types: {len(ids)} in the jobs table, "
+        f"{to_pgmq} in pgmq queues (3 made to die, some to retry)"
+    )
     started = time.monotonic()
     last_line = [0.0]
     check = psycopg.connect(database_url(), autocommit=True, prepare_threshold=None)
+    handlers = load_handlers()
+    consumer = PgmqConsumer(database_url(), handlers, poll_interval=0.2) if pgmq_present else None
 
     async def stop_when(worker: Worker) -> bool:
-        remaining = check.execute(REMAINING, (ids,)).fetchone()[0]
+        remaining = check.execute(REMAINING_JOBS, (ids,)).fetchone()[0]
+        if pgmq_present:
+            remaining += check.execute(PGMQ_DEPTH).fetchone()[0]
         done = total - remaining
         s = worker.stats
+        pg = consumer.stats if consumer else None
         now = time.monotonic()
         tty = sys.stdout.isatty()
         if not quiet and (tty or remaining == 0 or now - last_line[0] >= 2):
             last_line[0] = now
             line = (
-                f"\r{_bar(done, total)} {done}/{total}  completed {s.completed}  retried {s.retried}  "
-                f"dead {s.dead}  {time.monotonic() - started:4.1f}s"
+                f"\r{_bar(done, total)} {done}/{total}  completed {s.completed + (pg.completed if pg else 0)}  "
+                f"retried {s.retried + (pg.retried if pg else 0)}  dead {s.dead + (pg.dead if pg else 0)}  "
+                f"{now - started:4.1f}s"
             )
             sys.stdout.write(line if tty else line.lstrip("\r") + "\n")
             sys.stdout.flush()
-        return remaining == 0
+        return remaining <= 0
 
     worker = Worker(
         database_url(),
-        load_handlers(),
+        handlers,
         concurrency=25,
         batch_size=25,
         poll_interval=0.2,
@@ -89,19 +134,43 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
         stop_when=stop_when,
     )
     try:
-        asyncio.run(worker.run())
+        asyncio.run(run_with_companions(worker, [consumer] if consumer else []))
     finally:
         check.close()
+    pg = consumer.stats if consumer else None
     print()
     print(
-        f"done in {time.monotonic() - started:.1f}s: {worker.stats.completed} completed, "
-        f"{worker.stats.retried} retries, {worker.stats.dead} dead-lettered\n"
+        f"done in {time.monotonic() - started:.1f}s: jobs table {worker.stats.completed} completed, "
+        f"{worker.stats.retried} retries, {worker.stats.dead} dead-lettered"
+        + (f"; pgmq {pg.completed} completed, {pg.retried} retries, {pg.dead} to a dead-letter queue" if pg else "")
+        + "\n"
     )
     with _connect() as conn:
         print(render_status(conn.execute(queries.JOB_STATUS).fetchall()))
         dead = conn.execute(queries.DLQ_LIST, {"job_type": None, "limit": 5}).fetchall()
+        health = conn.execute(HEALTH).fetchone()[0]
+        queues = conn.execute(PGMQ_QUEUES).fetchall() if pgmq_present else []
     if dead:
         print("\nlatest dead letters (conveyor dlq list / show ID / requeue ID):")
         for jid, jtype, attempts, _died, reason, last_error in dead:
             print(f"  {jid:>8}  {jtype:<14} attempts={attempts}  {reason}: {(last_error or '').splitlines()[0][:80]}")
+    if queues:
+        print("\npgmq queues (conveyor worker --pgmq consumes them; 3 reads without success -> *_dlq):")
+        for name, depth in queues:
+            print(f"  {name:<22} {depth:>6} waiting")
+    print_health(health)
     return 0
+
+
+def print_health(health: dict[str, Any]) -> None:
+    m = health.get("metrics", {})
+    print(f"\nhealth: {health.get('status', '?').upper()}  (conveyor health, GET /api/health/queues)")
+    print(
+        f"  ready {m.get('ready')}  running {m.get('running')}  completed in the last hour {m.get('completed_1h')}  "
+        f"dead (recent) {m.get('dead_recent')}  pgmq depth {m.get('pgmq_depth')}  "
+        f"mode {health.get('execution_mode', {}).get('mode', '-')}"
+    )
+    for problem in health.get("problems", []):
+        print(f"  ! {problem.get('reason') or problem}")
+        if problem.get("recommendation"):
+            print(f"    -> {problem['recommendation']}")
