@@ -16,5 +16,6 @@ select
     w.started_at,
     w.last_seen_at,
     pg_catalog.now() - w.last_seen_at as heartbeat_age,
-    w.last_seen_at > pg_catalog.now() - conveyor._setting('health_worker_stale_after', '1 minute')::interval as live
+    w.last_seen_at > pg_catalog.now() - conveyor._setting('health_worker_stale_after', '1 minute')::interval as live,
+    w.failed
 from conveyor.workers as w;

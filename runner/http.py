@@ -116,16 +116,20 @@ class ConveyorCollector:
         # workers.processed counts per runner process since it started: a true
         # counter (it only resets when the runner restarts, which Prometheus handles).
         processed = CounterMetricFamily("conveyor_worker_processed", "jobs a runner has completed", labels=["worker"])
+        failed_total = CounterMetricFamily(
+            "conveyor_worker_failed", "attempts that failed in a runner (retried or dead-lettered)", labels=["worker"]
+        )
         in_flight = GaugeMetricFamily("conveyor_worker_in_flight", "jobs a live runner holds", labels=["worker"])
         live = GaugeMetricFamily("conveyor_workers_live", "runners with a recent heartbeat")
         n_live = 0
-        for worker, n, is_live, held in conn.execute(queries_ops.WORKER_PROCESSED):
+        for worker, n, n_failed, is_live, held in conn.execute(queries_ops.WORKER_PROCESSED):
             processed.add_metric([worker], n)
+            failed_total.add_metric([worker], n_failed)
             if is_live:
                 n_live += 1
                 in_flight.add_metric([worker], held)
         live.add_metric([], n_live)
-        yield from (processed, in_flight, live)
+        yield from (processed, failed_total, in_flight, live)
 
         runtime = GaugeHistogramMetricFamily(
             "conveyor_job_run_seconds", "run time of jobs completed in the last hour", labels=["job_type"]

@@ -9,7 +9,7 @@ COMPLETE_JOB = "select conveyor.complete_job(%s, %s)"
 FAIL_JOB = "select conveyor.fail_job(%s, %s, %s, %s, %s)"
 EXTEND_LEASES = "select conveyor.extend_leases(%s::bigint[], %s::uuid[], %s)"
 RELEASE_JOBS = "select conveyor.release_jobs(%s::bigint[], %s::uuid[])"
-WORKER_HEARTBEAT = "select conveyor.worker_heartbeat(%s, %s, %s, %s, %s, %s)"
+WORKER_HEARTBEAT = "select conveyor.worker_heartbeat(%s, %s, %s, %s, %s, %s, %s)"
 WORKER_STOPPED = "select conveyor.worker_stopped(%s)"
 LISTEN = "listen conveyor_jobs"
 

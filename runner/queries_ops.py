@@ -35,7 +35,7 @@ select schedule, extract(epoch from lag)::float8, missed, enabled,
 from conveyor.schedule_health
 order by schedule
 """
-WORKER_PROCESSED = "select worker, processed, live, in_flight from conveyor.worker_health order by worker"
+WORKER_PROCESSED = "select worker, processed, failed, live, in_flight from conveyor.worker_health order by worker"
 RUN_TIME_BUCKETS = (
     "select job_type, counts, total, sum_seconds from conveyor.run_time_buckets(%s::interval, %s::float8[])"
 )

@@ -468,7 +468,8 @@ class Worker:
                 if due:
                     await self._extend(due)
                 if now - last_beat >= self.heartbeat_every:
-                    params = (self.name, self.job_types, len(self.active), self.stats.completed, host, pid)
+                    failed = self.stats.retried + self.stats.dead
+                    params = (self.name, self.job_types, len(self.active), self.stats.completed, host, pid, failed)
                     await self.claim_link.run(lambda c, p=params: c.execute(queries.WORKER_HEARTBEAT, p))
                     last_beat = now
             except Stopping:

@@ -144,7 +144,7 @@ def test_metrics_parse_and_carry_the_numbers(client, quiet_db):
     )
     quiet_db.execute("select conveyor.add_schedule('late', '*/5 * * * *', 'alert')")
     quiet_db.execute("update conveyor.schedules set created_at = now() - interval '1 hour' where name = 'late'")
-    quiet_db.execute("select conveyor.worker_heartbeat('w1', array['alert'], 2, 17, 'host', 1)")
+    quiet_db.execute("select conveyor.worker_heartbeat('w1', array['alert'], 2, 17, 'host', 1, 5)")
 
     r = client.get("/metrics")
     assert r.status_code == 200
@@ -163,6 +163,8 @@ def test_metrics_parse_and_carry_the_numbers(client, quiet_db):
     assert samples[("conveyor_job_run_seconds_gcount", (("job_type", "metric"),))] == 4
     assert families["conveyor_worker_processed"].type == "counter"
     assert samples[("conveyor_worker_processed_total", (("worker", "w1"),))] == 17
+    assert families["conveyor_worker_failed"].type == "counter"
+    assert samples[("conveyor_worker_failed_total", (("worker", "w1"),))] == 5
     assert samples[("conveyor_schedule_missed", (("schedule", "late"),))] == 1
     assert samples[("conveyor_schedule_lag_seconds", (("schedule", "late"),))] > 0
     assert samples[("conveyor_dead_letters", (("job_type", "alert"),))] == 0

@@ -1,6 +1,6 @@
 -- worker_heartbeat records and refreshes a runner; worker_stopped removes it, so job_status stops counting it.
 begin;
-select plan(4);
+select plan(5);
 
 do $$
 begin
@@ -8,6 +8,13 @@ begin
     update conveyor.workers set last_seen_at = now() - interval '30 seconds';
     perform conveyor.worker_heartbeat('w1', array['alert', 'metric'], 0, 15);
 end $$;
+
+do $$ begin perform conveyor.worker_heartbeat('w2', array['alert'], 0, 20, 'host-b', 7, 3); end $$;
+select is(
+    (select failed from conveyor.workers where name = 'w2'), 3::bigint,
+    'the failed-attempt counter is recorded beside processed'
+);
+do $$ begin delete from conveyor.workers where name = 'w2'; end $$;
 
 select results_eq(
     $$ select name, job_types, in_flight, processed, hostname, pid, last_seen_at from conveyor.workers $$,
