@@ -6,4 +6,4 @@
 
 alter table conveyor.workers add column failed bigint not null default 0;
 
-drop function if exists conveyor.worker_heartbeat(text, text [], integer, bigint, text, integer);
+drop function if exists conveyor.worker_heartbeat(text, text[], integer, bigint, text, integer);
