@@ -60,6 +60,16 @@ def ensure_pgmq(url: str, conn: psycopg.Connection, allow_install: bool) -> tupl
         # script in one transaction: all of pgmq or none of it.
         with psycopg.connect(url, autocommit=False) as install_conn:
             version = install_pgmq_from_sql(conn=install_conn)
+            # The SQL install leaves pgmq's functions executable by PUBLIC (Postgres'
+            # default): on a Supabase-like server that hands send/read/delete to anon
+            # and authenticated. Only the installing role keeps them; grant on purpose.
+            with install_conn.transaction():
+                install_conn.execute("revoke all on schema pgmq from public")
+                install_conn.execute("revoke all on all tables in schema pgmq from public")
+                install_conn.execute("revoke all on all sequences in schema pgmq from public")
+                install_conn.execute("revoke execute on all functions in schema pgmq from public")
+                install_conn.execute("alter default privileges in schema pgmq revoke all on tables from public")
+                install_conn.execute("alter default privileges in schema pgmq revoke execute on functions from public")
         return True, f"pgmq {version} installed from its SQL (the pgmq extension is not available on this server)"
     return False, (
         "pgmq is not available: routes to pgmq queues fall back to the jobs table. "

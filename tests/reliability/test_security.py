@@ -87,6 +87,27 @@ def test_api_roles_reach_nothing_in_conveyor(supabase, role):
                 conn.execute(statement)
 
 
+@pytest.mark.parametrize("role", API_ROLES)
+def test_api_roles_reach_nothing_in_our_pgmq_install(supabase, role):
+    """pgmq installed from its SQL (not as Supabase's extension) is ours to lock down too."""
+    conn = supabase
+    assert conn.execute("select to_regclass('pgmq.meta') is not null").fetchone()[0], "the template installs pgmq"
+    assert not conn.execute("select has_schema_privilege(%s, 'pgmq', 'usage')", (role,)).fetchone()[0]
+    callable_ = conn.execute(
+        """
+        select p.oid::regprocedure::text
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'pgmq'
+        where has_function_privilege(%s, p.oid, 'execute')
+        """,
+        (role,),
+    ).fetchall()
+    assert callable_ == []
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with conn.transaction():
+            conn.execute(f"set local role {role}")
+            conn.execute("select pgmq.send('alert_jobs', '{}'::jsonb)")
+
+
 def test_rls_on_every_table_and_no_definer_function_for_api_roles(supabase):
     conn = supabase
     no_rls = conn.execute(
