@@ -30,20 +30,7 @@ declare
     v_run_at timestamptz;
     v_result jsonb;
 begin
-    perform conveyor._validate_name(p_job_type);
-    if not exists (select 1 from conveyor.job_types as t where t.name = p_job_type) then
-        raise exception 'conveyor: unknown job type %', pg_catalog.quote_literal(p_job_type)
-            using errcode = '22023',
-                  hint = 'Register it first: select conveyor.register_job_type(''' || p_job_type || ''');';
-    end if;
-    if p_payload is null or pg_catalog.jsonb_typeof(p_payload) <> 'object' then
-        raise exception 'conveyor: payload of a % job must be a JSON object, got %',
-            p_job_type, coalesce(pg_catalog.jsonb_typeof(p_payload), 'NULL')
-            using errcode = '22023';
-    end if;
-    if p_run_at is not null and p_delay is not null then
-        raise exception 'conveyor: give run_at or delay, not both' using errcode = '22023';
-    end if;
+    perform conveyor._check_job(p_job_type, p_payload, p_priority, p_run_at, p_delay, p_dedup_key, p_max_attempts);
     v_run_at := coalesce(p_run_at, pg_catalog.now() + p_delay, pg_catalog.now());
 
     v_route := conveyor._resolve_route(p_job_type);
