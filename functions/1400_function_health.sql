@@ -3,7 +3,10 @@
 --
 -- Thresholds come from conveyor.settings (the original design's alerts by default).
 -- degraded: ready jobs > health_pending_max, pgmq depth > health_pgmq_depth_max,
--- dead letters in health_dead_window > health_dead_max, a missed schedule.
+-- dead letters in health_dead_window > health_dead_max, a missed schedule, a
+-- transaction in this database open longer than health_old_xact_max (it holds back
+-- vacuum). Other roles' transactions are visible in pg_stat_activity only to
+-- superusers and members of pg_read_all_stats: grant that role to whoever calls this.
 -- unhealthy: the oldest ready job waited > health_oldest_pending_max, or work has
 -- waited health_stalled_after with no completion in that time.
 -- pgmq depths and the execution mode are included only where those functions
@@ -21,6 +24,13 @@ declare
     v_dead_window interval := conveyor._setting('health_dead_window', '24 hours')::interval;
     v_stalled_after interval := conveyor._setting('health_stalled_after', '1 hour')::interval;
     v_oldest_max interval := conveyor._setting('health_oldest_pending_max', '3 hours')::interval;
+    v_old_xact_max interval := conveyor._setting('health_old_xact_max', '5 minutes')::interval;
+    v_old_xacts bigint;
+    v_old_pid integer;
+    v_old_app text;
+    v_old_user text;
+    v_old_state text;
+    v_old_age interval;
     v_ready bigint;
     v_scheduled bigint;
     v_running bigint;
@@ -61,6 +71,19 @@ begin
     select pg_catalog.count(*) into v_live_workers from conveyor.worker_health as w where w.live;
     select coalesce(pg_catalog.array_agg(sh.schedule order by sh.schedule), '{}') into v_missed
     from conveyor.schedule_health as sh where sh.missed;
+
+    -- Same database only: since PostgreSQL 14 only these hold back vacuum of our tables.
+    -- The caller's own transaction counts too: if it is old, it holds vacuum back as well.
+    select
+        pg_catalog.count(*) over (), a.pid, a.application_name, a.usename::text, a.state,
+        pg_catalog.clock_timestamp() - a.xact_start
+    into v_old_xacts, v_old_pid, v_old_app, v_old_user, v_old_state, v_old_age
+    from pg_catalog.pg_stat_activity as a
+    where a.datname = pg_catalog.current_database()
+        and a.backend_type <> 'autovacuum worker'
+        and a.xact_start < pg_catalog.clock_timestamp() - v_old_xact_max
+    order by a.xact_start
+    limit 1;
 
     if pg_catalog.to_regprocedure('conveyor.pgmq_queue_depths()') is not null then
         execute 'select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('
@@ -118,6 +141,25 @@ begin
                 || 'or, without pg_cron, that something calls POST /api/jobs/cron or `conveyor schedule tick` every minute.');
     end if;
 
+    if v_old_xacts > 0 then
+        v_problems := v_problems || pg_catalog.jsonb_build_object(
+            'check', 'old_transaction', 'severity', 'degraded',
+            'value', extract(epoch from v_old_age), 'threshold', extract(epoch from v_old_xact_max),
+            'pid', v_old_pid, 'application_name', v_old_app,
+            'reason', pg_catalog.format(
+                '%s transaction(s) open longer than %s; the oldest, pid %s (%s, %s, %s), for %s: '
+                || 'vacuum cannot remove row versions of finished jobs',
+                v_old_xacts, v_old_xact_max, v_old_pid,
+                coalesce(nullif(v_old_app, ''), 'no application name'),
+                coalesce(v_old_user, '?'), coalesce(v_old_state, '?'),
+                pg_catalog.date_trunc('second', v_old_age)),
+            'recommendation', pg_catalog.format(
+                'Commit or roll back that transaction, or end it with select pg_terminate_backend(%s); list them '
+                || 'with select pid, application_name, state, xact_start, query from pg_stat_activity '
+                || 'where xact_start < now() - interval ''%s''. Set idle_in_transaction_session_timeout '
+                || 'to stop it recurring.', v_old_pid, v_old_xact_max));
+    end if;
+
     v_status := case
         when v_problems @> '[{"severity": "unhealthy"}]' then 'unhealthy'
         when pg_catalog.jsonb_array_length(v_problems) > 0 then 'degraded'
@@ -132,7 +174,8 @@ begin
         'per_minute', pg_catalog.round(v_completed_1h / 60.0, 2),
         'dead_recent', v_dead,
         'live_workers', v_live_workers,
-        'missed_schedules', pg_catalog.to_jsonb(v_missed)
+        'missed_schedules', pg_catalog.to_jsonb(v_missed),
+        'old_transactions', coalesce(v_old_xacts, 0)
     );
     if v_pgmq is not null then
         v_metrics := v_metrics || pg_catalog.jsonb_build_object('pgmq_depth', v_pgmq_total, 'pgmq_queues', v_pgmq);

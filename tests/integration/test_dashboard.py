@@ -92,7 +92,15 @@ def rule_queries() -> list[tuple[str, str]]:
 
 def test_alert_rules_cover_every_health_check():
     checks = {re.search(r"'(\w+)'$", sql).group(1) for _uid, sql in rule_queries()}
-    assert checks == {"pending", "pgmq_depth", "dead", "stalled", "oldest_pending", "missed_schedule"}
+    assert checks == {
+        "pending",
+        "pgmq_depth",
+        "dead",
+        "stalled",
+        "oldest_pending",
+        "missed_schedule",
+        "old_transaction",
+    }
     health_sql = (PROJECT_ROOT / "functions" / "1400_function_health.sql").read_text()
     for check in checks:
         assert f"'check', '{check}'" in health_sql, f"health() has no check named {check}"

@@ -221,7 +221,21 @@ def test_old_transaction_does_not_disturb_claims(rel_url):
         # The doctor names it (any open transaction counts with a 0 s threshold).
         findings = diagnose(rel_url, argparse.Namespace(**DOCTOR_DEFAULTS, url=rel_url, old_xact_seconds=0))
         assert any(f.check == "transactions" and f.level == "problem" for f in findings)
+        # So does conveyor.health(), once the transaction is older than health_old_xact_max.
+        old_pid = old.info.backend_pid
+        conn.execute("select conveyor.set_setting('health_old_xact_max', '1 second')")
+        conn.execute("update conveyor.schedules set enabled = false")  # pg_cron does not run them here
+
+        def old_xact_problem() -> dict | None:
+            health = conn.execute("select conveyor.health()").fetchone()[0]
+            found = [p for p in health["problems"] if p["check"] == "old_transaction"]
+            return {**found[0], "status": health["status"]} if found else None
+
+        problem = wait_for(old_xact_problem, timeout=30, what="health to report the old transaction")
+        assert problem["status"] == "degraded" and problem["pid"] == old_pid
+        assert f"pg_terminate_backend({old_pid})" in problem["recommendation"]
         old.rollback()
+        wait_for(lambda: old_xact_problem() is None, timeout=30, what="health to stop reporting it once it ended")
     assert_each_completed_once(rel_url, 1000)
 
 
