@@ -109,7 +109,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     pgmq = process_pgmq_from_env() if args.pgmq is None else args.pgmq
     own = {t: h for t, h in handlers.items() if t in worker.job_types}
     companions = build_companions(
-        database_url(), own, pgmq=pgmq, outbox=args.outbox, pgmq_vt=args.pgmq_vt, poll_interval=args.poll_interval
+        database_url(),
+        own,
+        pgmq=pgmq,
+        outbox=args.outbox,
+        pgmq_vt=args.pgmq_vt,
+        poll_interval=args.poll_interval,
+        once=args.once,
     )
     code = asyncio.run(run_with_companions(worker, companions))
     # A sync handler still running after the grace period has had its job handed back;
@@ -290,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     wk.add_argument("--concurrency", type=int, default=25, help="jobs run at once (default 25)")
     wk.add_argument("--batch-size", type=int, default=25, help="jobs claimed per call (default 25)")
     wk.add_argument("--lease", type=float, help="lease in seconds (default: the job type's, 30 s)")
-    wk.add_argument("--once", action="store_true", help="drain the jobs that are due, then exit")
+    wk.add_argument(
+        "--once", action="store_true", help="drain the jobs (and, with --pgmq, the messages) that are due, then exit"
+    )
     wk.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls when idle (default 1)")
     wk.add_argument("--grace", type=float, default=30.0, help="seconds in-flight jobs get at shutdown (default 30)")
     wk.add_argument("--no-listen", action="store_true", help="poll only (behind a transaction pooler)")

@@ -30,6 +30,7 @@ def build_companions(
     outbox: bool | None,
     pgmq_vt: int = 30,
     poll_interval: float = 1.0,
+    once: bool = False,
 ) -> list[Companion]:
     """Apply the environment's execution mode, then build what the flags ask for.
 
@@ -53,7 +54,7 @@ def build_companions(
         if not mode["pgmq_available"]:
             log.warning("--pgmq: pgmq is not available in this database; pgmq routes use the jobs table")
         else:
-            companions.append(PgmqConsumer(url, handlers, vt=pgmq_vt, poll_interval=poll_interval))
+            companions.append(PgmqConsumer(url, handlers, vt=pgmq_vt, poll_interval=poll_interval, once=once))
     if outbox is None:
         outbox = bool(mode["executors"]["inngest"])
     if outbox:
@@ -79,8 +80,12 @@ async def run_with_companions(worker: Worker, companions: list[Companion]) -> in
                     log.error("stopping: %s failed: %s", task.get_name(), task.exception())
                     worker.request_stop()
     finally:
+        # With --once, a companion that drains too (the pgmq consumer) finishes its own
+        # drain unless the worker was told to stop; every other companion stops now.
+        drain = worker.once and not worker.signalled
         for c in companions:
-            c.request_stop()
+            if not (drain and getattr(c, "once", False)):
+                c.request_stop()
         results = await asyncio.gather(*others, return_exceptions=True)
     if any(isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError) for r in results):
         return worker_task.result() or 1

@@ -64,6 +64,7 @@ class PgmqConsumer:
         vt: int = 30,
         batch_size: int = 10,
         poll_interval: float = 1.0,
+        once: bool = False,
     ):
         if vt < 2:
             raise ValueError("the pgmq visibility timeout must be at least 2 seconds")
@@ -73,6 +74,8 @@ class PgmqConsumer:
         self.vt = vt
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        # --once: each queue is read until nothing is visible, then the consumer exits.
+        self.once = once
         self.stats = PgmqStats()
         self._stopping = False
         self._wake = asyncio.Event()
@@ -126,6 +129,8 @@ class PgmqConsumer:
                     await self._report(link, queue, outcomes)
                     if len(rows) == self.batch_size:
                         continue
+                elif self.once:
+                    break
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)

@@ -103,6 +103,7 @@ class Worker:
 
         self._stopping = False
         self._hard_stop = False
+        self.signalled = False  # request_stop was called (a signal), not a natural end
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._report_wake = asyncio.Event()
@@ -128,6 +129,7 @@ class Worker:
 
     def request_stop(self) -> None:
         """First call: stop claiming and drain gracefully. Second call: stop at once."""
+        self.signalled = True
         if self._stopping:
             if not self._hard_stop:
                 log.warning("second stop signal: stopping now", extra={"worker": self.name})

@@ -132,3 +132,22 @@ def test_inngest_function_retries_map_to_job_attempts():
     assert result.output == {"job_id": 77, "job_type": "risk_check"}
     assert attempts == [1, 2, 3]
     assert rec.by_job() == {77: ["inngest"]}
+
+
+def test_worker_once_with_pgmq_drains_both_the_jobs_table_and_the_queues(db_url):
+    """A run started by a scheduler (--once --pgmq) leaves neither kind of work behind."""
+    from runner_helpers import run_cli
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        # Slow messages (0.3 s each, 10 read at a time): the jobs table is drained long before them.
+        conn.execute(
+            "select conveyor.dispatch('alert', jsonb_build_object('n', g, 'sleep', 0.3)) from generate_series(1, 40) g"
+        )
+        conn.execute("select conveyor.dispatch('risk_check', jsonb_build_object('n', g)) from generate_series(1, 10) g")
+    assert scalar(db_url, "select count(*) from pgmq.q_alert_jobs") == 40
+    result = run_cli(db_url, "worker", "--once", "--pgmq", "--poll-interval", "0.2", "--log-level", "warning")
+    assert result.returncode == 0, result.stderr
+    assert scalar(db_url, "select count(*) from pgmq.q_alert_jobs") == 0
+    assert scalar(db_url, "select count(*) from pgmq.a_alert_jobs") == 40
+    assert scalar(db_url, "select count(*) from conveyor.jobs") == 0
+    assert scalar(db_url, "select count(*) from conveyor.job_history where job_type = 'risk_check'") == 10
