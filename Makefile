@@ -26,7 +26,7 @@ db-stop: install ## stop the embedded cluster
 migrate: install ## apply migrations, functions and cron to DATABASE_URL (or the embedded cluster)
 	@$(BIN)/conveyor migrate
 
-run: install db-start migrate ## the demo: embedded cluster, migrate, a few hundred jobs through a worker, status
+run: install db-start migrate ## the demo: embedded cluster, migrate, a few hundred jobs through the jobs table and pgmq, status and health
 	@$(BIN)/conveyor demo
 
 lint: install ## ruff and sqlfluff
