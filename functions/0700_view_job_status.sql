@@ -19,19 +19,7 @@ select
     j.oldest_ready_age,
     coalesce(w.live_workers, 0) as live_workers
 from conveyor.job_types as t
-left join (
-    select
-        jobs.job_type,
-        pg_catalog.count(*) filter (where jobs.state = 'queued' and jobs.run_at <= pg_catalog.now()) as ready,
-        pg_catalog.count(*) filter (where jobs.state = 'queued' and jobs.run_at > pg_catalog.now()) as scheduled,
-        pg_catalog.count(*) filter (where jobs.state = 'running') as running,
-        pg_catalog.count(*) filter (where jobs.state = 'queued' and jobs.attempts > 0) as retrying,
-        pg_catalog.now() - pg_catalog.min(jobs.run_at) filter (
-            where jobs.state = 'queued' and jobs.run_at <= pg_catalog.now()
-        ) as oldest_ready_age
-    from conveyor.jobs
-    group by jobs.job_type
-) as j on t.name = j.job_type
+left join conveyor._job_counts as j on t.name = j.job_type
 left join (
     select
         job_history.job_type,

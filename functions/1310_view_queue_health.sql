@@ -30,22 +30,7 @@ select
     end as error_rate,
     h.last_completed_at
 from conveyor.job_types as t
-left join (
-    select
-        jobs.job_type,
-        pg_catalog.count(*) filter (where jobs.state = 'queued' and jobs.run_at <= pg_catalog.now()) as ready,
-        pg_catalog.count(*) filter (where jobs.state = 'queued' and jobs.run_at > pg_catalog.now()) as scheduled,
-        pg_catalog.count(*) filter (where jobs.state = 'running') as running,
-        pg_catalog.count(*) filter (
-            where jobs.state = 'queued' and jobs.attempts > 0
-            and (jobs.errors -> -1 ->> 'failed_at')::timestamptz > pg_catalog.now() - interval '1 hour'
-        ) as retry_failed_1h,
-        pg_catalog.now() - pg_catalog.min(jobs.run_at) filter (
-            where jobs.state = 'queued' and jobs.run_at <= pg_catalog.now()
-        ) as oldest_ready_age
-    from conveyor.jobs
-    group by jobs.job_type
-) as j on t.name = j.job_type
+left join conveyor._job_counts as j on t.name = j.job_type
 left join (
     select
         job_history.job_type,
