@@ -65,6 +65,28 @@ def template_db(admin_url: str) -> Iterator[str]:
     drop_database(admin_url, name)
 
 
+@pytest.fixture(scope="module")
+def cron_url(admin_url: str) -> str:
+    """The database pg_cron runs in (`conveyor` in the embedded cluster), migrated as `conveyor migrate` does.
+
+    pg_cron schedules only in cron.database_name; tests that need it to fire in their
+    own database use cron.schedule_in_database from here.
+    """
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            dbname = conn.execute("show cron.database_name").fetchone()[0]
+    except psycopg.Error:
+        pytest.skip("pg_cron is not loaded on this server (shared_preload_libraries)")
+    url = with_dbname(admin_url, dbname)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("create extension if not exists pg_cron")
+    except psycopg.Error as exc:
+        pytest.skip(f"pg_cron cannot be created in {dbname}: {exc}")
+    migrate(url)
+    return url
+
+
 @pytest.fixture
 def db_url(admin_url: str, template_db: str) -> Iterator[str]:
     """A fresh, migrated database of this test's own."""

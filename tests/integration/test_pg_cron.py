@@ -10,33 +10,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 
 from runner.migrate import migrate
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{dbname}", parts.query, parts.fragment))
-
-
-@pytest.fixture(scope="module")
-def cron_url(admin_url: str) -> str:
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            dbname = conn.execute("show cron.database_name").fetchone()[0]
-    except psycopg.Error:
-        pytest.skip("pg_cron is not loaded on this server (shared_preload_libraries)")
-    url = with_dbname(admin_url, dbname)
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("create extension if not exists pg_cron")
-    except psycopg.Error as exc:
-        pytest.skip(f"pg_cron cannot be created in {dbname}: {exc}")
-    return url
 
 
 def _wait_for(check, timeout: float, what: str):

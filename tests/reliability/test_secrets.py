@@ -20,7 +20,6 @@ import base64
 import inspect
 import re
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -28,34 +27,10 @@ from fastapi.testclient import TestClient
 
 import runner.http
 from runner.http import create_app
-from runner.migrate import migrate
 from runner.registry import load_handlers
 
 SECRET = "k7Qp2Zx9Lm4Tr8Vw1Ys6Nb3Hd5Fg0Jc"  # 32 characters, like a generated token
 SECRET_LIKE = re.compile(r"bearer|secret|token|api[_-]?key|password|authorization|https?://|net\.http", re.I)
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{dbname}", parts.query, parts.fragment))
-
-
-@pytest.fixture(scope="module")
-def cron_url(admin_url: str) -> str:
-    """The database pg_cron runs in (`conveyor` in the embedded cluster), migrated as `conveyor migrate` does."""
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            dbname = conn.execute("show cron.database_name").fetchone()[0]
-    except psycopg.Error:
-        pytest.skip("pg_cron is not loaded on this server (shared_preload_libraries)")
-    url = with_dbname(admin_url, dbname)
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("create extension if not exists pg_cron")
-    except psycopg.Error as exc:
-        pytest.skip(f"pg_cron cannot be created in {dbname}: {exc}")
-    migrate(url)
-    return url
 
 
 def test_cron_job_commands_carry_no_secret(cron_url):
