@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any
 
-from runner.registry import handler
+from pgconveyor.core.registry import handler
 
 _out: Any = None
 

@@ -15,8 +15,8 @@ import sys
 import time
 
 import bench.handlers  # noqa: F401 - registers bench_noop and bench_ping
-from runner.registry import registry
-from runner.worker import Worker
+from pgconveyor.core.registry import registry
+from pgconveyor.core.worker import Worker
 
 
 def main(argv: list[str]) -> int:

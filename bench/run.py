@@ -37,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 import psycopg
 
-from runner.migrate import migrate
+from pgconveyor.ops.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -66,7 +66,7 @@ def admin_url() -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url
-    from runner.cluster import Cluster
+    from pgconveyor.ops.cluster import Cluster
 
     cluster = Cluster.default()
     cluster.start()
@@ -588,7 +588,7 @@ spawned by the benchmark; the producer is the benchmark process itself.
 
 - **drain**: {o["drain_history_off"]["jobs"]:,} queued jobs, from the runner's start to its
   exit once the queue is empty (connecting included), jobs/s. Ours is
-  `runner.worker.Worker` with `once=True` (what `conveyor worker --once` runs), job type
+  `pgconveyor.core.worker.Worker` with `once=True` (what `conveyor worker --once` runs), job type
   `bench_noop` with history off and then on
   (`conveyor.register_job_type('bench_noop', p_keep_history => false|true)`).
   PGQueuer is `QueueManager.run(batch_size={t.get("batch_size", "-")}, mode=drain)` on the asyncpg

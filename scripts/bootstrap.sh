@@ -36,4 +36,4 @@ extras="${CONVEYOR_EXTRAS:-dev}"
 echo "bootstrap: installing Python dependencies (.[${extras}])"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]" 2>&1 \
   | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import runner, psycopg, yoyo" >/dev/null
+.venv/bin/python -c "import pgconveyor, psycopg, yoyo" >/dev/null

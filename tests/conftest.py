@@ -17,8 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from runner.cluster import Cluster
-from runner.migrate import migrate
+from pgconveyor.ops.cluster import Cluster
+from pgconveyor.ops.migrate import migrate
 
 
 def with_dbname(url: str, dbname: str) -> str:

@@ -23,8 +23,8 @@ from typing import Any
 
 import psycopg
 
-from runner.models import Job
-from runner.registry import handler
+from pgconveyor.core.models import Job
+from pgconveyor.core.registry import handler
 
 _conn: psycopg.AsyncConnection[Any] | None = None
 

@@ -15,13 +15,13 @@ from typing import Any
 import inngest
 import psycopg
 
-from runner.companions import run_with_companions
-from runner.executors import current_executor
-from runner.models import Job
-from runner.outbox import OutboxForwarder
-from runner.pgmq_consumer import PgmqConsumer
-from runner.registry import HandlerSpec
-from runner.worker import Worker
+from pgconveyor.core.executors import current_executor
+from pgconveyor.core.models import Job
+from pgconveyor.core.registry import HandlerSpec
+from pgconveyor.core.worker import Worker
+from pgconveyor.ops.companions import run_with_companions
+from pgconveyor.sources.outbox import OutboxForwarder
+from pgconveyor.sources.pgmq import PgmqConsumer
 
 JOB_TYPES = ["calendar_sync", "risk_check", "housekeeping", "execution", "order_close", "alert", "metric"]
 EVENT_KEY = "test-event-key"

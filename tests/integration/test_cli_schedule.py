@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from runner.cli import main
+from pgconveyor.ops.cli import main
 
 
 @pytest.fixture

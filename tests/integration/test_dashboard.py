@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import yaml
 
-from runner.config import PROJECT_ROOT
+from pgconveyor.core.config import PROJECT_ROOT
 
 DASHBOARDS = PROJECT_ROOT / "dashboards"
 DASHBOARD = json.loads((DASHBOARDS / "pgconveyor.json").read_text())
@@ -101,7 +101,7 @@ def test_alert_rules_cover_every_health_check():
         "missed_schedule",
         "old_transaction",
     }
-    health_sql = (PROJECT_ROOT / "functions" / "1400_function_health.sql").read_text()
+    health_sql = (PROJECT_ROOT / "functions" / "health" / "1400_function_health.sql").read_text()
     for check in checks:
         assert f"'check', '{check}'" in health_sql, f"health() has no check named {check}"
 

@@ -13,7 +13,7 @@ import inngest
 from executor_harness import EVENT_KEY, Recorder, dispatch, scalar, send_client, wait_until, with_runner
 from inngest_fake import FakeInngest
 
-from runner.inngest_app import make_functions
+from pgconveyor.sources.inngest import make_functions
 
 
 def _fake(rec: Recorder) -> FakeInngest:

@@ -17,7 +17,7 @@ def test_second_concurrent_run_is_skipped(db_url, conn):
 
 
 def test_cli_housekeeping_and_health(db_url, monkeypatch, capsys):
-    from runner.cli import main
+    from pgconveyor.ops.cli import main
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(["housekeeping"]) == 0

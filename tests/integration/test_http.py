@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from runner.config import ConfigError
-from runner.http import create_app
-from runner.registry import load_handlers
+from pgconveyor.core.config import ConfigError
+from pgconveyor.core.registry import load_handlers
+from pgconveyor.ops.http import create_app
 
 SECRET = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {SECRET}"}
@@ -172,7 +172,7 @@ def test_metrics_parse_and_carry_the_numbers(client, quiet_db):
 
 
 def test_serve_mounts_inngest_only_when_configured(db_url, monkeypatch):
-    from runner.registry import HandlerSpec
+    from pgconveyor.core.registry import HandlerSpec
 
     async def noop(job):
         return None

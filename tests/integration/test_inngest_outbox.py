@@ -9,10 +9,10 @@ import pytest
 from executor_harness import EVENT_KEY, Recorder, dispatch, scalar, send_client, wait_until
 from inngest_fake import FakeInngest
 
-from runner.config import ConfigError
-from runner.db import Link
-from runner.inngest_app import inngest_client, make_functions
-from runner.outbox import OutboxForwarder
+from pgconveyor.core.config import ConfigError
+from pgconveyor.core.db import Link
+from pgconveyor.sources.inngest import inngest_client, make_functions
+from pgconveyor.sources.outbox import OutboxForwarder
 
 
 def test_outbox_delivers_everything_through_an_outage(db_url):

@@ -7,7 +7,7 @@ import uuid
 import psycopg
 from conftest import create_database, drop_database
 
-from runner.migrate import migrate
+from pgconveyor.ops.migrate import migrate
 
 
 def test_without_pgmq_routes_fall_back_and_migrate_says_so_once(admin_url):

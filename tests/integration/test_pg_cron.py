@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from runner.migrate import migrate
+from pgconveyor.ops.migrate import migrate
 
 
 def _wait_for(check, timeout: float, what: str):

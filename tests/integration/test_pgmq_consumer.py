@@ -11,9 +11,9 @@ import pytest
 from executor_harness import Recorder, dispatch, scalar, wait_until, with_runner
 from fastapi import FastAPI
 
-from runner.config import ConfigError
-from runner.inngest_app import mount_inngest
-from runner.modes import apply_env_mode, mode_from_env
+from pgconveyor.core.config import ConfigError
+from pgconveyor.ops.modes import apply_env_mode, mode_from_env
+from pgconveyor.sources.inngest import mount_inngest
 
 
 def test_a_message_failing_every_read_goes_to_the_dead_letter_queue_after_three(db_url):
@@ -67,7 +67,7 @@ def test_environment_sets_the_mode_at_start_up(conn):
 
 
 def test_two_consumers_on_one_queue_run_each_message_once(db_url):
-    from runner.pgmq_consumer import PgmqConsumer
+    from pgconveyor.sources.pgmq import PgmqConsumer
 
     rec = Recorder()
     with psycopg.connect(db_url, autocommit=True) as c:
@@ -102,7 +102,7 @@ def test_inngest_function_retries_map_to_job_attempts():
     """The served function, run by the SDK's test utility: Inngest's retries are the job's attempts."""
     from inngest.experimental import mocked
 
-    from runner.inngest_app import make_function
+    from pgconveyor.sources.inngest import make_function
 
     rec = Recorder()
     attempts: list[int] = []
@@ -114,7 +114,7 @@ def test_inngest_function_retries_map_to_job_attempts():
             raise RuntimeError("transient")
         await spec.func(job)
 
-    from runner.registry import HandlerSpec
+    from pgconveyor.core.registry import HandlerSpec
 
     fn = make_function(
         inngest.Inngest(app_id="conveyor-test", is_production=False), HandlerSpec("risk_check", flaky, True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from runner.cli import main
+from pgconveyor.ops.cli import main
 
 
 def run(monkeypatch, capsys, db_url, *argv):

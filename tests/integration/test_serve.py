@@ -40,7 +40,7 @@ def server(db_url, conn, tmp_path):
     log = tmp_path / "serve.log"
     out = log.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runner.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "pgconveyor.ops.cli", "serve", "--port", str(port), "--log-level", "warning"],
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT,

@@ -20,8 +20,8 @@ import time
 
 import psycopg
 
-from runner.models import Job
-from runner.registry import handler
+from pgconveyor.core.models import Job
+from pgconveyor.core.registry import handler
 
 _local = threading.local()
 _opened: list[psycopg.Connection] = []

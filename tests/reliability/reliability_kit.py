@@ -74,7 +74,16 @@ class WorkerProcess:
         env["REL_DB_URL"] = db_url or url
         env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(ROOT)])
         self.log_path = log_path
-        cmd = [sys.executable, "-m", "runner.cli", "worker", "--handlers", "rel_handlers", "--job-types", "rel_work"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pgconveyor.ops.cli",
+            "worker",
+            "--handlers",
+            "rel_handlers",
+            "--job-types",
+            "rel_work",
+        ]
         with open(log_path, "ab") as out:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen([*cmd, *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 

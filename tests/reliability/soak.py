@@ -145,9 +145,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=40.0, help="jobs enqueued per second")
     args = parser.parse_args()
 
-    from runner.cluster import Cluster
-    from runner.config import database_url, using_embedded
-    from runner.migrate import migrate
+    from pgconveyor.core.config import database_url, using_embedded
+    from pgconveyor.ops.cluster import Cluster
+    from pgconveyor.ops.migrate import migrate
 
     if using_embedded():
         Cluster.default().start()

@@ -109,7 +109,7 @@ def test_link_retries_a_real_deadlock_instead_of_wedging(rel_url):
     """Two runner connections lock two jobs in opposite orders: Postgres kills one (40P01), Link retries it."""
     import asyncio
 
-    from runner.db import Link
+    from pgconveyor.core.db import Link
 
     with psycopg.connect(rel_url, autocommit=True) as conn:
         fill(conn, 2)

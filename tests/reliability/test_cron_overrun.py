@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import psycopg
 from reliability_kit import wait_for
 
-HOUSEKEEPING_LOCK_KEY = 7311003  # c_lock_key in functions/1200_function_housekeeping.sql
+HOUSEKEEPING_LOCK_KEY = 7311003  # c_lock_key in functions/schedules/1200_function_housekeeping.sql
 
 
 def counts(conn: psycopg.Connection) -> dict[str, object]:

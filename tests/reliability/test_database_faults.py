@@ -15,9 +15,9 @@ import psycopg
 import pytest
 from reliability_kit import prepare, scalar, wait_for
 
-from runner.cluster import Cluster
-from runner.doctor import diagnose
-from runner.migrate import migrate
+from pgconveyor.ops.cluster import Cluster
+from pgconveyor.ops.doctor import diagnose
+from pgconveyor.ops.migrate import migrate
 
 
 def free_port() -> int:

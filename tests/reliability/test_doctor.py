@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from runner.cli import main
+from pgconveyor.ops.cli import main
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-import runner.http
-from runner.http import create_app
-from runner.registry import load_handlers
+import pgconveyor.ops.http
+from pgconveyor.core.registry import load_handlers
+from pgconveyor.ops.http import create_app
 
 SECRET = "k7Qp2Zx9Lm4Tr8Vw1Ys6Nb3Hd5Fg0Jc"  # 32 characters, like a generated token
 SECRET_LIKE = re.compile(r"bearer|secret|token|api[_-]?key|password|authorization|https?://|net\.http", re.I)
@@ -157,7 +157,7 @@ def test_endpoints_reject_every_bad_secret_alike(db_url, conn, path):
 
 def test_the_token_is_compared_in_constant_time():
     """On the code path: require_bearer compares with compare_digest and never with == on the token."""
-    tree = ast.parse(inspect.getsource(runner.http))
+    tree = ast.parse(inspect.getsource(pgconveyor.ops.http))
     (fn,) = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "require_bearer"]
     calls = [
         n

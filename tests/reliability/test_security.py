@@ -269,7 +269,7 @@ def test_payload_that_is_not_json_is_refused(conn, db_url):
         conn.execute("select conveyor.enqueue('alert', %s::jsonb)", ("{not json",))
     assert err.value.sqlstate == "22P02"
     cli = subprocess.run(
-        [sys.executable, "-m", "runner.cli", "enqueue", "alert", "--payload", "{not json"],
+        [sys.executable, "-m", "pgconveyor.ops.cli", "enqueue", "alert", "--payload", "{not json"],
         cwd=ROOT,
         env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
         capture_output=True,

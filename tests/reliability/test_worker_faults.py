@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from reliability_kit import scalar, wait_for
 
-from runner.registry import HandlerSpec
-from runner.worker import Worker
+from pgconveyor.core.registry import HandlerSpec
+from pgconveyor.core.worker import Worker
 
 
 def enqueue(url: str, payloads: list[dict], max_attempts: int | None = None) -> list[int]:

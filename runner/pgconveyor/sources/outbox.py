@@ -20,9 +20,9 @@ from typing import Any
 import inngest
 import psycopg
 
-from runner import queries
-from runner.db import Link, Stopping, fetchall
-from runner.inngest_app import event_name
+from pgconveyor.core import queries
+from pgconveyor.core.db import Link, Stopping, fetchall
+from pgconveyor.sources.inngest import event_name
 
 log = logging.getLogger("conveyor.outbox")
 

@@ -14,7 +14,7 @@ import os
 
 import psycopg
 
-from runner.config import ConfigError, using_embedded
+from pgconveyor.core.config import ConfigError, using_embedded
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}

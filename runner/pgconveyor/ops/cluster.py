@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.config import EMBEDDED_DBNAME, PROJECT_ROOT, ConfigError
+from pgconveyor.core.config import EMBEDDED_DBNAME, PROJECT_ROOT, ConfigError
 
 
 def _bindir() -> Path:

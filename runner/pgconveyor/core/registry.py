@@ -54,8 +54,8 @@ def registry() -> dict[str, HandlerSpec]:
 
 
 def load_handlers(extra_modules: list[str] | None = None) -> dict[str, HandlerSpec]:
-    """Import runner.handlers.* and every module named in CONVEYOR_HANDLERS or extra_modules."""
-    from runner import handlers as builtin
+    """Import pgconveyor.ops.demo_handlers.* and every module named in CONVEYOR_HANDLERS or extra_modules."""
+    from pgconveyor.ops import demo_handlers as builtin
 
     for info in pkgutil.iter_modules(builtin.__path__, prefix=f"{builtin.__name__}."):
         importlib.import_module(info.name)

@@ -19,8 +19,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from runner import queries
-from runner.config import ConfigError
+from pgconveyor.core import queries
+from pgconveyor.core.config import ConfigError
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from runner import queries
+from pgconveyor.core import queries
 
 
 class Retry(Exception):

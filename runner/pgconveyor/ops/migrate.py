@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-from runner.config import CRON_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR
+from pgconveyor.core.config import CRON_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR
 
 log = logging.getLogger("conveyor.migrate")
 
@@ -57,7 +57,14 @@ def _apply_yoyo(url: str) -> list[str]:
 
 
 def _sql_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.sql") if not p.name.startswith("test"))
+    """Every .sql file below ``folder``, in the order of its numeric prefix.
+
+    functions/ is grouped by concern in subfolders (core, schedules, health, routing,
+    pgmq, outbox, grants); the prefix alone, not the folder, decides the order, so a
+    file can move between folders without changing what is created before it.
+    """
+    files = [p for p in folder.rglob("*.sql") if not p.name.startswith("test")]
+    return sorted(files, key=lambda p: (p.name, str(p)))
 
 
 def available_extensions(conn: psycopg.Connection) -> set[str]:
@@ -92,7 +99,7 @@ def _ensure_pg_cron(conn: psycopg.Connection, report: MigrateReport) -> bool:
 
 
 def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: bool | None = None) -> MigrateReport:
-    from runner.pgmq_setup import ensure_pgmq, install_allowed
+    from pgconveyor.ops.pgmq_setup import ensure_pgmq, install_allowed
 
     report = MigrateReport()
     say = echo or (lambda _msg: None)

@@ -1,7 +1,7 @@
 """``conveyor schedule``, ``housekeeping``, ``health`` and ``serve``: the operations side of the CLI.
 
 Registered in runner/cli.py:build_parser by ``register(sub)``. Every command calls
-one conveyor.* function; errors surface through runner.cli.main as one line.
+one conveyor.* function; errors surface through pgconveyor.ops.cli.main as one line.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from runner import queries_ops
+from pgconveyor.ops import queries_ops
 
 HEALTH_EXIT = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -56,7 +56,7 @@ def render_schedules(rows: list[tuple[Any, ...]]) -> str:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from runner.cli import UsageError, _connect
+    from pgconveyor.ops.cli import UsageError, _connect
 
     with _connect() as conn:
         if args.action == "list":
@@ -114,7 +114,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_housekeeping(args: argparse.Namespace) -> int:
-    from runner.cli import _connect
+    from pgconveyor.ops.cli import _connect
 
     with _connect() as conn:
         result = conn.execute(queries_ops.HOUSEKEEPING).fetchone()[0]
@@ -123,7 +123,7 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from runner.cli import _connect
+    from pgconveyor.ops.cli import _connect
 
     with _connect() as conn:
         result = conn.execute(queries_ops.HEALTH).fetchone()[0]
@@ -138,7 +138,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from runner.cli import UsageError, _connect
+    from pgconveyor.ops.cli import UsageError, _connect
 
     with _connect() as conn:
         if args.action == "set":
@@ -187,7 +187,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from runner.http import serve
+    from pgconveyor.ops.http import serve
 
     return serve(args.host, args.port, args.log_level, args.handlers)
 

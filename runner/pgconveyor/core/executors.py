@@ -15,8 +15,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from runner.models import Job
-from runner.registry import HandlerSpec
+from pgconveyor.core.models import Job
+from pgconveyor.core.registry import HandlerSpec
 
 current_executor: ContextVar[str] = ContextVar("conveyor_executor", default="jobs")
 

@@ -26,9 +26,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException
 
-from runner import queries_ops
-from runner.config import database_url
-from runner.registry import HandlerSpec, load_handlers
+from pgconveyor.core.config import database_url
+from pgconveyor.core.registry import HandlerSpec, load_handlers
+from pgconveyor.ops import queries_ops
 
 log = logging.getLogger("conveyor.http")
 
@@ -162,7 +162,7 @@ def _le(bound: float) -> str:
 
 async def process_one_batch(url: str, handlers: dict[str, HandlerSpec], batch_size: int) -> dict[str, int]:
     """Claim one batch with the regular runner, run it to the end, report, and return the counts."""
-    from runner.worker import Worker
+    from pgconveyor.core.worker import Worker
 
     calls = 0
 
@@ -215,7 +215,7 @@ def _mount_extensions(app: FastAPI, handlers: dict[str, HandlerSpec] | None) -> 
     # that does not use Inngest never builds its client, so it needs none of its keys;
     # one that does gets a clear error at start-up when a production key is missing.
     if inngest_wanted():
-        from runner.inngest_app import mount_inngest
+        from pgconveyor.sources.inngest import mount_inngest
 
         mount_inngest(app, handlers=handlers)
 
@@ -327,10 +327,10 @@ def create_app(
 def serve(host: str, port: int, log_level: str = "info", handler_modules: list[str] | None = None) -> int:
     import uvicorn
 
-    from runner.config import using_embedded
+    from pgconveyor.core.config import using_embedded
 
     if using_embedded():
-        from runner.cli import _connect
+        from pgconveyor.ops.cli import _connect
 
         _connect().close()  # a clear error when the embedded database is down
     app = create_app(handlers=load_handlers(handler_modules))

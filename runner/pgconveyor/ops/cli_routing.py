@@ -8,13 +8,13 @@ from typing import Any
 
 import psycopg
 
-from runner import queries
-from runner.config import ConfigError
-from runner.modes import parse_bool, parse_executor, set_mode, show_mode
+from pgconveyor.core import queries
+from pgconveyor.core.config import ConfigError
+from pgconveyor.ops.modes import parse_bool, parse_executor, set_mode, show_mode
 
 
 def _connect() -> psycopg.Connection[Any]:
-    from runner.cli import _connect as connect
+    from pgconveyor.ops.cli import _connect as connect
 
     return connect()
 

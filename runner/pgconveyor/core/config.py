@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(os.environ.get("CONVEYOR_HOME", Path(__file__).resolve().parent.parent))
+PROJECT_ROOT = Path(os.environ.get("CONVEYOR_HOME", Path(__file__).resolve().parents[3]))
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 CRON_DIR = PROJECT_ROOT / "cron"
@@ -23,7 +23,7 @@ def database_url() -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url
-    from runner import cluster
+    from pgconveyor.ops import cluster
 
     return cluster.Cluster.default().url()
 

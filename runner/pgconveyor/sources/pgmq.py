@@ -25,11 +25,11 @@ from typing import Any
 
 import psycopg
 
-from runner import queries
-from runner.db import Link, Stopping, fetchall
-from runner.executors import make_job, run_handler
-from runner.models import PermanentFailure, Retry
-from runner.registry import HandlerSpec
+from pgconveyor.core import queries
+from pgconveyor.core.db import Link, Stopping, fetchall
+from pgconveyor.core.executors import make_job, run_handler
+from pgconveyor.core.models import PermanentFailure, Retry
+from pgconveyor.core.registry import HandlerSpec
 
 log = logging.getLogger("conveyor.pgmq")
 

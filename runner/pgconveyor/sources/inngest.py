@@ -24,10 +24,10 @@ from typing import Any
 
 import inngest
 
-from runner.config import ConfigError
-from runner.executors import make_job, run_handler
-from runner.models import PermanentFailure, Retry
-from runner.registry import HandlerSpec
+from pgconveyor.core.config import ConfigError
+from pgconveyor.core.executors import make_job, run_handler
+from pgconveyor.core.models import PermanentFailure, Retry
+from pgconveyor.core.registry import HandlerSpec
 
 APP_ID_DEFAULT = "pgconveyor"
 EVENT_PREFIX = "conveyor/"
@@ -122,7 +122,7 @@ def mount_inngest(
     import inngest.fast_api
 
     if handlers is None:
-        from runner.registry import load_handlers
+        from pgconveyor.core.registry import load_handlers
 
         handlers = load_handlers()
     client = client or inngest_client(serve=True)

@@ -15,8 +15,8 @@ from typing import Any
 
 import psycopg
 
-from runner import queries
-from runner.config import ConfigError, database_url, using_embedded
+from pgconveyor.core import queries
+from pgconveyor.core.config import ConfigError, database_url, using_embedded
 
 
 class UsageError(Exception):
@@ -25,7 +25,7 @@ class UsageError(Exception):
 
 def _connect() -> psycopg.Connection[Any]:
     if using_embedded():
-        from runner.cluster import Cluster
+        from pgconveyor.ops.cluster import Cluster
 
         cluster = Cluster.default()
         if not cluster.running():
@@ -40,7 +40,7 @@ def _connect() -> psycopg.Connection[Any]:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from runner.cluster import Cluster
+    from pgconveyor.ops.cluster import Cluster
 
     if not using_embedded() and args.action != "url":
         raise ConfigError("DATABASE_URL is set: the embedded cluster is not used (unset it to manage the local one)")
@@ -66,10 +66,10 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from runner.migrate import migrate
+    from pgconveyor.ops.migrate import migrate
 
     if using_embedded():
-        from runner.cluster import Cluster
+        from pgconveyor.ops.cluster import Cluster
 
         Cluster.default().start()
     report = migrate(database_url(), echo=lambda m: print(f"conveyor: {m}"))
@@ -82,9 +82,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from runner import logs
-    from runner.registry import load_handlers
-    from runner.worker import Worker
+    from pgconveyor.core import logs
+    from pgconveyor.core.registry import load_handlers
+    from pgconveyor.core.worker import Worker
 
     logs.setup(args.log_level, args.log_json)
     handlers = load_handlers(args.handlers)
@@ -103,8 +103,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         grace=args.grace,
         listen=not args.no_listen,
     )
-    from runner.companions import build_companions, run_with_companions
-    from runner.modes import process_pgmq_from_env
+    from pgconveyor.ops.companions import build_companions, run_with_companions
+    from pgconveyor.ops.modes import process_pgmq_from_env
 
     pgmq = process_pgmq_from_env() if args.pgmq is None else args.pgmq
     own = {t: h for t, h in handlers.items() if t in worker.job_types}
@@ -272,7 +272,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from runner.demo import run_demo
+    from pgconveyor.ops.demo import run_demo
 
     return run_demo(args.jobs, quiet=args.quiet)
 
@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     wk.add_argument("--log-json", action="store_true", help="log JSON lines")
     wk.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     wk.set_defaults(func=cmd_worker)
-    from runner import cli_routing  # pgmq, routing and execution modes (issue 4)
+    from pgconveyor.ops import cli_routing  # pgmq, routing and execution modes (issue 4)
 
     cli_routing.add_worker_options(wk)
     cli_routing.register(sub)
@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm.set_defaults(func=cmd_demo)
 
     # Schedules, housekeeping, health, the HTTP server and doctor live in their own modules.
-    from runner import cli_schedule, doctor
+    from pgconveyor.ops import cli_schedule, doctor
 
     cli_schedule.register(sub)
     doctor.add_parser(sub)

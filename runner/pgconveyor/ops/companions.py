@@ -10,8 +10,8 @@ import asyncio
 import logging
 from typing import Protocol
 
-from runner.registry import HandlerSpec
-from runner.worker import Worker
+from pgconveyor.core.registry import HandlerSpec
+from pgconveyor.core.worker import Worker
 
 log = logging.getLogger("conveyor.worker")
 
@@ -39,7 +39,7 @@ def build_companions(
     """
     import psycopg
 
-    from runner.modes import apply_env_mode
+    from pgconveyor.ops.modes import apply_env_mode
 
     with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
         mode = apply_env_mode(conn)
@@ -49,7 +49,7 @@ def build_companions(
     )
     companions: list[Companion] = []
     if pgmq:
-        from runner.pgmq_consumer import PgmqConsumer
+        from pgconveyor.sources.pgmq import PgmqConsumer
 
         if not mode["pgmq_available"]:
             log.warning("--pgmq: pgmq is not available in this database; pgmq routes use the jobs table")
@@ -58,8 +58,8 @@ def build_companions(
     if outbox is None:
         outbox = bool(mode["executors"]["inngest"])
     if outbox:
-        from runner.inngest_app import inngest_client
-        from runner.outbox import OutboxForwarder
+        from pgconveyor.sources.inngest import inngest_client
+        from pgconveyor.sources.outbox import OutboxForwarder
 
         companions.append(OutboxForwarder(url, inngest_client(send=True), poll_interval=poll_interval))
     return companions

@@ -25,11 +25,11 @@ from typing import Any
 
 import psycopg
 
-from runner import queries
-from runner.config import ConfigError
-from runner.db import Link, Stopping, fetchall
-from runner.models import Job, PermanentFailure, Retry
-from runner.registry import HandlerSpec
+from pgconveyor.core import queries
+from pgconveyor.core.config import ConfigError
+from pgconveyor.core.db import Link, Stopping, fetchall
+from pgconveyor.core.models import Job, PermanentFailure, Retry
+from pgconveyor.core.registry import HandlerSpec
 
 log = logging.getLogger("conveyor.worker")
 

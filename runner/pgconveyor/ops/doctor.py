@@ -267,8 +267,8 @@ def diagnose(url: str, args: argparse.Namespace) -> list[Finding]:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from runner.cli import _connect
-    from runner.config import database_url
+    from pgconveyor.core.config import database_url
+    from pgconveyor.ops.cli import _connect
 
     _connect().close()  # a clear error when the database is unreachable
     args.url = database_url()

@@ -16,12 +16,12 @@ from typing import Any
 
 import psycopg
 
-from runner import queries
-from runner.cli import _connect, render_status
-from runner.companions import run_with_companions
-from runner.config import database_url
-from runner.registry import load_handlers
-from runner.worker import Worker
+from pgconveyor.core import queries
+from pgconveyor.core.config import database_url
+from pgconveyor.core.registry import load_handlers
+from pgconveyor.core.worker import Worker
+from pgconveyor.ops.cli import _connect, render_status
+from pgconveyor.ops.companions import run_with_companions
 
 JOB_TYPES = ["calendar_sync", "risk_check", "housekeeping", "execution", "order_close", "alert", "metric"]
 
@@ -86,8 +86,8 @@ def _enqueue(conn: psycopg.Connection[Any], jobs: list[dict[str, Any]]) -> tuple
 
 
 def run_demo(n: int = 300, quiet: bool = False) -> int:
-    from runner import logs
-    from runner.pgmq_consumer import PgmqConsumer
+    from pgconveyor.core import logs
+    from pgconveyor.sources.pgmq import PgmqConsumer
 
     logs.setup("error")
     with _connect() as conn:

@@ -12,8 +12,8 @@ import hashlib
 import logging
 import random
 
-from runner.models import Job
-from runner.registry import handler
+from pgconveyor.core.models import Job
+from pgconveyor.core.registry import handler
 
 log = logging.getLogger("conveyor.demo")
 
