@@ -46,6 +46,9 @@ def _acl(kind: str) -> str:
 
 def queries(bodies: bool, include_yoyo: bool) -> list[tuple[str, str]]:
     rel_filter = "" if include_yoyo else f"and not {YOYO}"
+    # job_history's daily partitions are named by date (job_history_pYYYYMMDD) and come
+    # and go with the calendar: the partitioning itself is listed under "partitioned".
+    rel_filter += " and c.relname !~ '^job_history_p[0-9]{8}$'"
     out = [
         (
             "type",
@@ -65,6 +68,14 @@ def queries(bodies: bool, include_yoyo: bool) -> list[tuple[str, str]]:
                           {_acl("class")})
             from pg_class c
             where c.relnamespace = 'conveyor'::regnamespace and c.relkind in ('r', 'p') {rel_filter}
+            """,
+        ),
+        (
+            "partitioned",
+            """
+            select format('%s by %s', c.relname, pg_get_partkeydef(c.oid))
+            from pg_class c
+            where c.relnamespace = 'conveyor'::regnamespace and c.relkind = 'p'
             """,
         ),
         (

@@ -1,0 +1,64 @@
+-- conveyor.job_history becomes a table partitioned by day of finished_at (issue 10):
+-- old history then leaves by dropping whole partitions (prune_history), not by
+-- deleting rows one batch at a time, and a table of tens of millions of rows costs
+-- a completion no more than an empty one (it inserts into today's partition).
+--
+-- No row moves: the existing table, with every row and column it has (including
+-- any a later feature added), becomes the partition job_history_legacy for
+-- everything that finished before the end of today (UTC); conveyor.ensure_history_partitions()
+-- creates today's successors, one per day, a week ahead, and housekeeping keeps it
+-- so. A default partition catches a row for a day nobody created (housekeeping not
+-- run for a week): nothing is ever refused, it is only pruned by rows instead.
+-- Attaching scans the old history once to check its range (about a second per few
+-- million rows); views that read job_history are re-created by the same migrate.
+-- depends: 0600_claim_by_type
+
+alter table conveyor.job_history rename to job_history_legacy;
+alter index conveyor.job_history_finished_at_idx rename to job_history_legacy_finished_at_idx;
+
+create table conveyor.job_history (
+    like conveyor.job_history_legacy including defaults including constraints including comments
+)
+partition by range (finished_at);
+
+-- Every partition gets its own BRIN index on finished_at (the old table's is adopted).
+create index job_history_finished_at_idx on conveyor.job_history using brin (finished_at);
+
+-- (In a DO block only because sqlfluff cannot parse ATTACH PARTITION.)
+do $$
+begin
+    execute format(
+        'alter table conveyor.job_history attach partition conveyor.job_history_legacy'
+        ' for values from (minvalue) to (%L)',
+        (date_trunc('day', now() at time zone 'UTC') + interval '1 day') at time zone 'UTC'
+    );
+end
+$$;
+
+create table conveyor.job_history_default partition of conveyor.job_history default
+with (autovacuum_vacuum_scale_factor = 0.05);
+
+-- The next seven days, so that a fresh install has its partitions before its first
+-- housekeeping (which calls conveyor.ensure_history_partitions() from then on).
+do $$
+declare
+    v_from timestamptz;
+begin
+    for i in 1 .. 7 loop
+        v_from := (date_trunc('day', now() at time zone 'UTC') at time zone 'UTC') + make_interval(days => i);
+        execute format(
+            'create table conveyor.%I partition of conveyor.job_history for values from (%L) to (%L)'
+            ' with (autovacuum_vacuum_scale_factor = 0.05)',
+            'job_history_p' || to_char(v_from at time zone 'UTC', 'YYYYMMDD'), v_from, v_from + interval '1 day'
+        );
+        execute format(
+            'alter table conveyor.%I enable row level security',
+            'job_history_p' || to_char(v_from at time zone 'UTC', 'YYYYMMDD')
+        );
+    end loop;
+end
+$$;
+
+alter table conveyor.job_history enable row level security;
+alter table conveyor.job_history_default enable row level security;
+revoke all on all tables in schema conveyor from public;
