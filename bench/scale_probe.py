@@ -201,6 +201,12 @@ def probe_backlog(args: argparse.Namespace) -> dict[str, Any]:
                 conn.execute("vacuum (analyze) conveyor.jobs")
                 big.append(drain(url, args.big, args.batch, args.concurrency))
                 say(f"  round {rnd + 1}: {args.big:,} backlog: {big[-1]:,.0f} jobs/s")
+                # The small drain again, so the big one is bracketed by its reference.
+                conn.execute("vacuum (analyze) conveyor.jobs")
+                enqueue(conn, "bench_noop", args.jobs)
+                conn.execute("vacuum (analyze) conveyor.jobs")
+                small.append(drain(url, args.jobs, args.batch, args.concurrency))
+                say(f"  round {rnd + 1}: {args.jobs:,} backlog again: {small[-1]:,.0f} jobs/s")
     finally:
         drop_database(admin, "probe_backlog")
     s = summary(f"{args.jobs:,} drain", small, "jobs/s")
