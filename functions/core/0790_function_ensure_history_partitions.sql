@@ -20,6 +20,7 @@ declare
     v_from timestamptz;
     v_name text;
     v_created integer := 0;
+    v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 begin
     if p_days_ahead is null or p_days_ahead not between 0 and 366 then
         raise exception 'conveyor: ensure_history_partitions needs 0 to 366 days ahead, got %', coalesce(p_days_ahead::text, 'NULL')
@@ -38,14 +39,31 @@ begin
             select 1 from conveyor.job_history_default as d
             where d.finished_at >= v_from and d.finished_at < v_from + interval '1 day'
         );
-        execute pg_catalog.format(
-            'create table conveyor.%I partition of conveyor.job_history for values from (%L) to (%L)'
-            ' with (autovacuum_vacuum_scale_factor = 0.05)',
-            v_name, v_from, v_from + interval '1 day'
-        );
-        execute pg_catalog.format('alter table conveyor.%I enable row level security', v_name);
-        execute pg_catalog.format('revoke all on conveyor.%I from public', v_name);
-        v_created := v_created + 1;
+        -- Created apart, then attached: ATTACH takes only a share update exclusive lock
+        -- on job_history (completions and readers go on), where CREATE ... PARTITION OF
+        -- would take an exclusive one. It briefly locks the default partition to check
+        -- it holds nothing of that day: waited for at most 1 s (a long reader), else the
+        -- day is left for the next run (its rows meanwhile go to the default). A caller
+        -- that may not create tables here gets a notice, not an error.
+        begin
+            perform pg_catalog.set_config('lock_timeout', '1s', true);
+            execute pg_catalog.format(
+                'create table conveyor.%I (like conveyor.job_history including defaults including constraints)'
+                ' with (autovacuum_vacuum_scale_factor = 0.05)',
+                v_name
+            );
+            execute pg_catalog.format('alter table conveyor.%I enable row level security', v_name);
+            execute pg_catalog.format('revoke all on conveyor.%I from public', v_name);
+            execute pg_catalog.format(
+                'alter table conveyor.job_history attach partition conveyor.%I for values from (%L) to (%L)',
+                v_name, v_from, v_from + interval '1 day'
+            );
+            perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
+            v_created := v_created + 1;
+        exception when lock_not_available or insufficient_privilege then
+            perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
+            raise notice 'conveyor: could not create history partition % (%); a later run will', v_name, sqlerrm;
+        end;
     end loop;
     return v_created;
 end;
