@@ -222,7 +222,9 @@ def probe_backlog(args: argparse.Namespace) -> dict[str, Any]:
 # -- item 4: concurrent single enqueues -------------------------------------------------
 
 
-def producers(url: str, n: int, seconds: float, statement: str, params: tuple[Any, ...]) -> float:
+def producers(
+    url: str, n: int, seconds: float, statement: str, params: tuple[Any, ...], async_commit: bool = False
+) -> float:
     """n threads, each its own connection, one statement per transaction for `seconds`; jobs/s."""
     counts = [0] * n
     stop = threading.Event()
@@ -230,7 +232,9 @@ def producers(url: str, n: int, seconds: float, statement: str, params: tuple[An
 
     def run(i: int) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("select 1")
+            if async_commit:
+                # The CPU and lock cost alone, without waiting for the (shared, noisy) disk.
+                conn.execute("set synchronous_commit = off")
             barrier.wait()
             while not stop.is_set():
                 conn.execute(statement, params)
@@ -271,9 +275,9 @@ def probe_enqueue(args: argparse.Namespace) -> dict[str, Any]:
         with psycopg.connect(url, autocommit=True) as conn:
             for rnd in range(args.repeat):
                 conn.execute("truncate conveyor.jobs")
-                raw.append(producers(url, args.producers, args.seconds, RAW_INSERT, payload))
+                raw.append(producers(url, args.producers, args.seconds, RAW_INSERT, payload, args.async_commit))
                 conn.execute("truncate conveyor.jobs")
-                ours.append(producers(url, args.producers, args.seconds, ENQUEUE, payload))
+                ours.append(producers(url, args.producers, args.seconds, ENQUEUE, payload, args.async_commit))
                 say(f"  round {rnd + 1}: raw insert + NOTIFY {raw[-1]:,.0f}/s, conveyor.enqueue {ours[-1]:,.0f}/s")
     finally:
         if listener is not None:
@@ -337,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--producers", type=int, default=4)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--no-listener", dest="listener", action="store_false")
+    p.add_argument("--async-commit", action="store_true", help="enqueue probe: producers without synchronous commit")
     p.add_argument("--json", help="write the result here")
     args = p.parse_args(argv)
     if args.probe == "foreign" and args.batch == 100:
