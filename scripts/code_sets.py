@@ -99,8 +99,8 @@ def main() -> int:
             print(f"wrote {target.relative_to(ROOT)} from {commit[:12]}")
         if not exact:
             print(
-                f"warning: no commit ever had exactly the migrations up to {version}; used {commit[:12]}, "
-                "which lacks some earlier ones: check that its code fits (tests/integration/test_rollback.py)"
+                f"note: no commit ever had exactly the migrations up to {version}; used {commit[:12]}, "
+                "whose migrations differ: tests/integration/test_rollback.py checks that its code fits"
             )
     for stale in CODE_SETS_DIR.glob("*.sql"):
         if stale.name not in wanted:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import create_database, drop_database
 from runner_helpers import run_cli
 from schema_snapshot import data_snapshot, snapshot
 
@@ -31,9 +30,11 @@ PGMQ = {"CONVEYOR_INSTALL_PGMQ": "true"}
 @pytest.fixture
 def empty_db(admin_url):
     name = f"conveyor_rb_{uuid.uuid4().hex[:12]}"
-    url = create_database(admin_url, name)
-    yield url
-    drop_database(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def cli_ok(url: str, *args: str, **env: str) -> str:

@@ -6,7 +6,7 @@ rollback, under migrate's advisory lock:
 1. finds the code set of VERSION (ops/code_sets.py): the one this database recorded
    when it last ran at VERSION, else the one shipped in code_sets/, else it stops
    before changing anything;
-2. drops every conveyor function and view (code only: it refuses if a table, a
+2. drops every function and view in conveyor and conveyor_api (code only: it refuses if a table, a
    default or a constraint depends on one), so no view holds a table a rollback
    drops (DependentObjectsStillExist) and no new function outlives its columns;
 3. rolls back, newest first, every applied migration after VERSION with its
@@ -37,13 +37,13 @@ CODE_OBJECTS = """
 select kind, ident from (
     select 0 as ord, 'view' as kind, c.oid::regclass::text as ident
     from pg_catalog.pg_class as c
-    where c.relnamespace = 'conveyor'::regnamespace and c.relkind in ('v', 'm')
+    where c.relnamespace::regnamespace::text in ('conveyor', 'conveyor_api') and c.relkind in ('v', 'm')
       and not exists (select 1 from pg_catalog.pg_depend as d
                       where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
     union all
     select 1, 'routine', p.oid::regprocedure::text
     from pg_catalog.pg_proc as p
-    where p.pronamespace = 'conveyor'::regnamespace and p.prokind in ('f', 'p')
+    where p.pronamespace::regnamespace::text in ('conveyor', 'conveyor_api') and p.prokind in ('f', 'p')
       and not exists (select 1 from pg_catalog.pg_depend as d
                       where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
 ) as o
@@ -61,7 +61,8 @@ where d.deptype = 'n'
   and d.classid not in ('pg_proc'::regclass, 'pg_rewrite'::regclass, 'pg_trigger'::regclass)
   and (
     (d.refclassid = 'pg_proc'::regclass and d.refobjid in (
-        select p.oid from pg_catalog.pg_proc as p where p.pronamespace = 'conveyor'::regnamespace))
+        select p.oid from pg_catalog.pg_proc as p
+        where p.pronamespace::regnamespace::text in ('conveyor', 'conveyor_api')))
     or (d.refclassid = 'pg_class'::regclass and d.refobjid in (
         select c.oid from pg_catalog.pg_class as c
         where c.relnamespace = 'conveyor'::regnamespace and c.relkind in ('v', 'm')))
