@@ -118,7 +118,17 @@ def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: b
                 code_sets.record(lock_conn, code)
             say(f"{report.functions} function and view files applied")
             if pgmq_ok:
-                report.pgmq_queues = [r[0] for r in lock_conn.execute("select conveyor.ensure_pgmq_queues()")]
+                try:
+                    with lock_conn.transaction():
+                        report.pgmq_queues = [r[0] for r in lock_conn.execute("select conveyor.ensure_pgmq_queues()")]
+                except psycopg.errors.InsufficientPrivilege as exc:
+                    # pgmq usable but not ours to extend: finish the rest, say how to fix it.
+                    from pgconveyor.ops.pgmq_setup import grant_fix, pgmq_access
+
+                    report.notes.append(
+                        f"pgmq queues could not be created ({exc.diag.message_primary}): dispatch to a missing "
+                        f"queue fails until it exists. To fix, {grant_fix(pgmq_access(lock_conn))}."
+                    )
                 for queue in report.pgmq_queues:
                     say(f"pgmq queue {queue} created")
             cron_files = _sql_files(CRON_DIR)
@@ -131,6 +141,11 @@ def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: b
                     say(f"{report.cron_files} cron files applied")
             else:
                 _ensure_pg_cron(lock_conn, report)
+            from pgconveyor.ops.doctor import cron_timezone_problem
+
+            tz_problem = cron_timezone_problem(lock_conn)
+            if tz_problem:
+                report.notes.append(f"{tz_problem}. Set cron.timezone = 'GMT' (see `conveyor doctor`).")
             for note in report.notes:
                 say(f"note: {note}")
         finally:
