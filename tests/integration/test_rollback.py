@@ -209,3 +209,21 @@ def test_rollback_keeps_pg_cron_in_step_with_the_schedules(cron_url):
     finally:
         cli_ok(cron_url, "migrate")
     assert _cron_jobs(cron_url) == jobs
+
+
+@pytest.mark.slow
+def test_a_stopped_rollback_is_finished_by_running_it_again(empty_db):
+    """A .rollback.sql that fails (here: a view of the operator's on a table it drops) stops with a way out."""
+    cli_ok(empty_db, "migrate")
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("create view public.my_schedules as select name from conveyor.schedules")
+    below = VERSIONS[VERSIONS.index("0100_schedules_health") - 1]
+    r = run_cli(empty_db, "migrate", "--to", below, **PGMQ)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "rolling back stopped" in r.stderr and f"run `conveyor migrate --to {below}` again" in r.stderr
+    assert applied(empty_db)[-1] == "0100_schedules_health"  # the newer ones are rolled back, 0100 is not
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("drop view public.my_schedules")
+    cli_ok(empty_db, "migrate", "--to", below)
+    assert applied(empty_db) == VERSIONS[: VERSIONS.index(below) + 1]
+    check_version_works(empty_db, below)

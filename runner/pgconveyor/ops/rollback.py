@@ -184,7 +184,15 @@ def migrate_to(url: str, version: str, echo: Callable[[str], None] | None = None
             report.code_source = code.source
             dropped = drop_code(conn)
             say(f"{dropped} functions and views dropped")
-            _rollback_yoyo(url, newer)
+            try:
+                _rollback_yoyo(url, newer)
+            except Exception as exc:
+                now = applied_versions(url)
+                raise ConfigError(
+                    f"rolling back stopped ({exc}); the database is at {now[-1] if now else BASE} without "
+                    f"functions: fix the cause and run `conveyor migrate --to {version}` again, or `conveyor migrate` "
+                    "to go forward"
+                ) from exc
             report.rolled_back = list(reversed(newer))
             for mid in report.rolled_back:
                 say(f"migration {mid} rolled back")
