@@ -150,3 +150,46 @@ def test_utc_cron_timezones_are_fine(db_url, monkeypatch, capsys, zone):
     _code, out = doctor(url, monkeypatch, capsys)
     assert "cron time zone" not in out
     assert not [n for n in migrate(url).notes if "cron.timezone" in n]
+
+
+def test_doctor_reports_the_producer_api_handed_to_anon(db_url, monkeypatch, capsys):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "do $$ begin if not exists (select from pg_roles where rolname = 'anon') then"
+            " create role anon nologin noinherit; end if; end $$"
+        )
+        conn.execute("grant conveyor_producer to anon")  # by hand: grant_producer refuses it
+        try:
+            code, out = doctor(db_url, monkeypatch, capsys)
+        finally:
+            conn.execute("revoke conveyor_producer from anon")
+    assert code == 1
+    assert "PROBLEM  security: anon can reach" in out and "conveyor_api.enqueue" in out
+
+
+def test_history_with_a_duplicate_completion_upgrades_to_a_keyed_table(db_url):
+    """Upgrading to 0551 keys job_history by (id, finished_at); a completion recorded twice keeps one row."""
+    from runner_helpers import run_cli
+
+    before = "0550_code_sets"
+    r = run_cli(db_url, "migrate", "--to", before)
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into conveyor.job_history (id, job_type, priority, attempts, created_at, started_at, finished_at)"
+            " select 7, 'alert', 0, 1, t, t, t from (values (timestamptz '2026-01-01 00:00+00')) as v (t),"
+            " generate_series(1, 2)"
+        )
+        conn.execute(
+            "insert into conveyor.job_history (id, job_type, priority, attempts, created_at, started_at, finished_at)"
+            " values (8, 'alert', 0, 1, now(), now(), now())"
+        )
+    r = run_cli(db_url, "migrate")
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        rows = conn.execute("select id, count(*) from conveyor.job_history group by id order by id").fetchall()
+        key = conn.execute(
+            "select pg_get_constraintdef(oid) from pg_constraint where conname = 'job_history_pkey'"
+        ).fetchone()
+    assert rows == [(7, 1), (8, 1)]
+    assert key == ("PRIMARY KEY (id, finished_at)",)
