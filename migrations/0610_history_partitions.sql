@@ -15,11 +15,16 @@
 
 alter table conveyor.job_history rename to job_history_legacy;
 alter index conveyor.job_history_finished_at_idx rename to job_history_legacy_finished_at_idx;
+alter table conveyor.job_history_legacy rename constraint job_history_pkey to job_history_legacy_pkey;
 
 create table conveyor.job_history (
     like conveyor.job_history_legacy including defaults including constraints including comments
 )
 partition by range (finished_at);
+
+-- The key 0551 gave history; it includes finished_at, the partition key, so it holds
+-- on the partitioned table (the legacy partition's own index is adopted).
+alter table conveyor.job_history add constraint job_history_pkey primary key (id, finished_at);
 
 -- Every partition gets its own BRIN index on finished_at (the old table's is adopted).
 create index job_history_finished_at_idx on conveyor.job_history using brin (finished_at);
