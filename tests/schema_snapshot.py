@@ -203,8 +203,9 @@ def data_snapshot(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
     tables = [
         r[0]
         for r in conn.execute(
-            "select c.relname from pg_class c where c.relnamespace = 'conveyor'::regnamespace and c.relkind = 'r' "
-            "order by 1"
+            # A partitioned table's rows are read through it, whichever partitions hold them.
+            "select c.relname from pg_class c where c.relnamespace = 'conveyor'::regnamespace "
+            "and c.relkind in ('r', 'p') and not c.relispartition order by 1"
         )
     ]
     return {t: sorted(r[0] for r in conn.execute(f'select to_jsonb(t)::text from conveyor."{t}" as t')) for t in tables}
