@@ -353,6 +353,10 @@ def measure(args: argparse.Namespace, lab: Lab, theirs: Theirs | None) -> dict[s
             url = lab.fresh()
             enqueue(url, small, args.chunk)
             note(f"pgbench_c{c}", drain_pgbench(url, small, c, args.batch))
+        if args.big_batch:  # what bigger claims buy at the database's limit
+            url = lab.fresh()
+            enqueue(url, small, args.chunk)
+            note("pgbench_c2_big", drain_pgbench(url, small, 2, args.big_batch))
 
         if rnd < args.large_repeat:
             url = lab.fresh()
@@ -482,6 +486,12 @@ def sweep_tables(args: argparse.Namespace, s: dict[str, list[float]]) -> str:
         v = s.get(f"pgbench_c{c}")
         if v:
             lines.append(f"| {c} | {max(v):,.0f} | {statistics.median(v):,.0f} | {max(v) * 86400 / 1e9:.2f} billion |")
+    v = s.get("pgbench_c2_big")
+    if v:
+        lines.append(
+            f"| 2, claims of {args.big_batch} | {max(v):,.0f} | {statistics.median(v):,.0f} "
+            f"| {max(v) * 86400 / 1e9:.2f} billion |"
+        )
     out.append("\n".join(lines))
     lines = ["| foreign jobs waiting at higher priority | ms per claim of 25, best | median |", "|---|--:|--:|"]
     for foreign in args.foreign:
@@ -649,6 +659,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pgqueuer-jobs", type=size, help="jobs PGQueuer drains (default: --small)")
     p.add_argument("--no-pgqueuer", dest="pgqueuer", action="store_false", help="skip PGQueuer")
     p.add_argument("--batch", type=int, default=100, help="claim batch of every drain (default 100)")
+    p.add_argument(
+        "--big-batch", type=int, default=1000, help="one more 2-client pgbench drain with this claim (0: skip)"
+    )
     p.add_argument("--concurrency", type=int, default=200, help="our runner's concurrency (default 200)")
     p.add_argument("--chunk", type=size, help="jobs per enqueue_batch call when building a backlog (default 50k)")
     p.add_argument("--repeat", type=int, help="rounds; each row's samples come from every round (default 3)")
