@@ -1,7 +1,7 @@
 """Upgrading a landed database through migrations 0600 (claim by type) and 0610 (partitioned history).
 
-The database is built with the migrations and functions of the commit just before
-0600 was added (taken from git), filled with jobs in every state through that
+The database is built by the migrate of the commit just before 0600 was added
+(its migrations, functions and runner, taken from git), filled with jobs in every state through that
 version's own functions, then migrated with this checkout. Nothing may be lost,
 duplicated or stranded: every job keeps its state, its lease still completes, the
 waiting ones are claimed by the new claim_batch, and history and dead letters keep
@@ -53,13 +53,16 @@ def old_db(admin_url):
     with tempfile.TemporaryDirectory(prefix="conveyor-old-") as tmp:
         archive = Path(tmp) / "old.tar"
         subprocess.run(
-            ["git", "archive", "-o", str(archive), ref, "migrations", "functions", "cron"], cwd=ROOT, check=True
+            ["git", "archive", "-o", str(archive), ref, "migrations", "functions", "cron", "runner"],
+            cwd=ROOT,
+            check=True,
         )
         with tarfile.open(archive) as tar:
             tar.extractall(tmp, filter="data")
         subprocess.run(
             [sys.executable, "-c", "import sys; from pgconveyor.ops.migrate import migrate; migrate(sys.argv[1])", url],
-            env={**os.environ, "CONVEYOR_HOME": tmp},
+            # That version's own migrate (its runner package), as its users ran it.
+            env={**os.environ, "CONVEYOR_HOME": tmp, "PYTHONPATH": str(Path(tmp) / "runner")},
             check=True,
             capture_output=True,
         )
