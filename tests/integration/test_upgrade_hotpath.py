@@ -20,7 +20,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import create_database, drop_database
 
 from pgconveyor.ops.migrate import migrate
 
@@ -49,7 +48,9 @@ def old_db(admin_url):
     if ref is None:
         pytest.skip("needs the git history of this checkout")
     name = f"conveyor_up_{uuid.uuid4().hex[:10]}"
-    url = create_database(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
     with tempfile.TemporaryDirectory(prefix="conveyor-old-") as tmp:
         archive = Path(tmp) / "old.tar"
         subprocess.run(
@@ -67,7 +68,8 @@ def old_db(admin_url):
             capture_output=True,
         )
     yield url
-    drop_database(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def test_upgrade_keeps_jobs_in_every_state(old_db):
