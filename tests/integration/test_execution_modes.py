@@ -116,7 +116,7 @@ def test_fallback_sends_to_inngest_when_postgres_cannot_run_a_job(db_url):
         state["healthy"]: ["jobs"],
         state["exhausted"]: ["inngest", "jobs"],
     }
-    assert f"conveyor-{state['exhausted']}-fallback" in fake.accepted
+    assert f"conveyor-{state['exhausted']}-fallback-1" in fake.accepted
     assert scalar(db_url, "select count(*) from conveyor.dead_letters where id = %s", (state["exhausted"],)) == 1
 
 
