@@ -1,5 +1,5 @@
 -- conveyor._pgmq_died
--- What follows a pgmq message's death: in fallback mode, hand it to Inngest through the outbox (a new event per death).
+-- What follows a pgmq message's death: a 'dead' history row, and in fallback mode an Inngest event via the outbox (new per death).
 --
 -- Called once per buried message, in the statement's transaction, by pgmq_read and
 -- _pgmq_bury with the dead-letter message as stored. Only a message with a usable
@@ -21,6 +21,10 @@ declare
     v_job_id bigint := conveyor._jsonb_bigint(p_dead_message -> 'job_id');
     v_payload jsonb := p_dead_message -> 'payload';
 begin
+    perform conveyor._pgmq_record(
+        p_queue, p_dead_message, (p_dead_message -> 'dead' ->> 'msg_id')::bigint, p_read_ct,
+        (p_dead_message -> 'dead' ->> 'enqueued_at')::timestamptz, null, 'dead'
+    );
     if p_exhausted and v_job_id is not null
         and exists (
             select 1 from conveyor.execution_settings as s

@@ -4,6 +4,7 @@
 -- Fenced by read count like pgmq_ack: 'stale' means another consumer has read the
 -- message since, and nothing was changed. The error is appended to the message's
 -- 'errors' array, so the dead-letter message carries every attempt's error.
+-- A retry is recorded in job_history as 'failed', a burial as 'dead' (_pgmq_died).
 -- A retry delay is at most 7 days: a message hidden longer is better dead-lettered
 -- and requeued by an operator.
 create or replace function conveyor.pgmq_fail(
@@ -21,6 +22,7 @@ set search_path = ''
 as $$
 declare
     v_count integer;
+    v_row record;
     v_error jsonb := pg_catalog.jsonb_build_object(
         'read_ct', p_read_ct, 'error', pg_catalog.left(coalesce(p_error, 'unknown error'), 4000),
         'failed_at', pg_catalog.now()
@@ -52,9 +54,11 @@ begin
             ) else q.message end,
             vt = pg_catalog.clock_timestamp() + $4
         where q.msg_id = $1 and q.read_ct = $2
+        returning q.message, q.enqueued_at
         $sql$,
         'q_' || p_queue
     )
+    into v_row
     using p_msg_id, p_read_ct, v_error,
           coalesce(p_retry_delay, conveyor.backoff_delay(p_read_ct, interval '2 seconds', interval '30 seconds'));
     get diagnostics v_count = row_count;
@@ -67,6 +71,7 @@ begin
         );
         return 'dead';
     end if;
+    perform conveyor._pgmq_record(p_queue, v_row.message, p_msg_id, p_read_ct, v_row.enqueued_at, null, 'failed');
     return 'retry';
 end;
 $$;
