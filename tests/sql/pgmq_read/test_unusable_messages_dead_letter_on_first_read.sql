@@ -12,19 +12,21 @@ from unnest(array[
     '{"job_type": "alert", "payload": [1, 2]}',
     '"just a string"',
     '{"job_id": 41, "job_type": "alert", "payload": {"ok": 1}}',
-    '{"job_type": "alert"}'
+    '{"job_type": "alert"}',
+    '{"job_id": "42", "job_type": "alert", "payload": {"s": 1}}',
+    '{"job_id": 0, "job_type": "alert", "payload": {}}'
 ]::jsonb[]) as m; end $$;
 
 create temp table got on commit drop as
-select * from conveyor.pgmq_read('alert_jobs', 10, 30);
+select * from conveyor.pgmq_read('alert_jobs', 20, 30);
 
 select results_eq(
     $$ select job_id, job_type, payload, read_ct from got order by msg_id $$,
-    $$ values (41::bigint, 'alert'::text, '{"ok": 1}'::jsonb, 1), (null, 'alert', '{}', 1) $$,
-    'the read returns the two usable messages (no job_id and no payload are fine)'
+    $$ values (41::bigint, 'alert'::text, '{"ok": 1}'::jsonb, 1), (null, 'alert', '{}', 1), (42, 'alert', '{"s": 1}', 1) $$,
+    'the read returns the three usable messages (no job_id, no payload and a job_id of digits are fine)'
 );
-select is((select count(*)::integer from pgmq.q_alert_jobs_dlq), 7, 'the seven unusable ones are in the DLQ');
-select is((select count(*)::integer from pgmq.q_alert_jobs), 2, 'only the two read ones are left in the queue');
+select is((select count(*)::integer from pgmq.q_alert_jobs_dlq), 8, 'the eight unusable ones (job_id 0 too) are in the DLQ');
+select is((select count(*)::integer from pgmq.q_alert_jobs), 3, 'only the three read ones are left in the queue');
 select ok(
     (select bool_and(message -> 'dead' ->> 'reason' like 'unusable message:%') from pgmq.q_alert_jobs_dlq),
     'each dead message says why it is unusable'
@@ -39,7 +41,7 @@ select is(
 );
 select is(
     (select count(*)::integer from pgmq.q_alert_jobs_dlq where (message -> 'dead' ->> 'read_ct')::integer = 0),
-    7, 'they died on their first read, never handed to a consumer'
+    8, 'they died on their first read, never handed to a consumer'
 );
 
 select * from finish();
