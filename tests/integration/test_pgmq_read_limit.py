@@ -1,4 +1,4 @@
-"""pgmq_read under concurrency: no message is ever read more than its limit, whenever its visibility timeout ends.
+"""pgmq_read under concurrency, and past bad messages: no message is read past its limit, none blocks the queue.
 
 Readers on several connections read the same queue over and over with a 1-second
 visibility timeout and never acknowledge, so every message's timeout keeps running
@@ -9,9 +9,11 @@ dead-lettered; a read count above 3 would mean a 4th read.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import psycopg
+from executor_harness import Recorder, dispatch, scalar, wait_until, with_runner
 
 MESSAGES = 20
 READERS = 4
@@ -67,3 +69,21 @@ def test_concurrent_readers_never_read_a_message_a_fourth_time(db_url):
     for job_id, ct in seen:
         reads.setdefault(job_id, []).append(ct)
     assert all(sorted(cts) == [1, 2, 3] for cts in reads.values()), "each message was returned once per read count"
+
+
+def test_the_consumer_carries_on_past_messages_it_cannot_run(db_url):
+    """A producer's pgmq.send of anything: the runner's consumer keeps running the good messages behind it."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for m in ['{"job_id": "order-17", "job_type": "alert"}', '"text"', '{"job_type": "alert", "payload": [1]}']:
+            conn.execute("select pgmq.send('alert_jobs', %s::jsonb)", (m,))
+    good = [dispatch(db_url, "alert", {"n": i})["job_id"] for i in range(3)]
+    rec = Recorder()
+
+    async def body():
+        await wait_until(lambda: rec.count() >= 3, "the three good messages run")
+        await wait_until(lambda: scalar(db_url, "select count(*) from pgmq.q_alert_jobs") == 0, "the queue drained")
+
+    asyncio.run(with_runner(db_url, rec.handlers(), None, body))
+    assert sorted(rec.by_job()) == sorted(good)
+    assert scalar(db_url, "select count(*) from pgmq.q_alert_jobs_dlq") == 3
+    assert scalar(db_url, "select count(*) from pgmq.a_alert_jobs") == 3
