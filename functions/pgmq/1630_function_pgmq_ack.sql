@@ -45,6 +45,9 @@ begin
             from archived as a
             join conveyor.job_types as t on t.name = a.message ->> 'job_type'
             where t.keep_history
+            -- job_history's key is (id, finished_at): producers' messages sharing a
+            -- job_id in one batch keep one record rather than fail the acknowledgement.
+            on conflict do nothing
         )
         insert into pgmq.%2$I (msg_id, read_ct, enqueued_at, vt, message)
         select a.msg_id, a.read_ct, a.enqueued_at, a.vt, a.message from archived as a

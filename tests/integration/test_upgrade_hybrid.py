@@ -108,7 +108,8 @@ def test_a_busy_database_upgrades_and_rolls_back(old_db):
     assert len(before[0]) == 8 and len(before[1]) == 1 and len(before[2]) == 1 and len(before[3]) == 3
 
     report = migrate_module.migrate(old_db, install_pgmq=True)
-    assert report.applied_migrations == list(reversed(OURS))
+    applied = report.applied_migrations
+    assert applied[-3:] == list(reversed(OURS)), "ours come last (others' may land before them)"
     with psycopg.connect(old_db, autocommit=True) as conn:
         assert conn.execute(STATE).fetchone() == before, "nothing lost, duplicated or changed"
         assert conn.execute("select outcome, queue from conveyor.job_history").fetchall() == [("completed", None)]
