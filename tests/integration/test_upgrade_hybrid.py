@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tarfile
 import uuid
 from io import BytesIO
@@ -22,6 +23,7 @@ import psycopg
 import pytest
 from schema_snapshot import snapshot
 
+from pgconveyor.core.config import MIGRATIONS_DIR
 from pgconveyor.ops import migrate as migrate_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +32,7 @@ OURS = ["0502_history_outcomes", "0501_schedule_dispatch", "0500_pgmq_hardening"
 
 
 def baseline(tmp_path: Path) -> Path:
-    """The tree of the commit before 0500 was added (migrations/, functions/, cron/)."""
+    """The tree (migrations, functions, cron, runner) of the commit before 0500 was added."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs the git history of the checkout")
     added = subprocess.run(
@@ -43,7 +45,7 @@ def baseline(tmp_path: Path) -> Path:
     if not added:
         pytest.skip("0500 is not committed yet")
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", f"{added[-1]}^", "migrations", "functions", "cron"],
+        ["git", "archive", "--format=tar", f"{added[-1]}^", "migrations", "functions", "cron", "runner"],
         cwd=ROOT,
         capture_output=True,
         check=True,
@@ -54,18 +56,18 @@ def baseline(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def old_db(admin_url, tmp_path, monkeypatch):
+def old_db(admin_url, tmp_path):
+    """A database migrated by the previous version's own code (run from its tree, as a user ran it)."""
     name = f"conveyor_upgrade_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'create database "{name}"')
     parts = urlsplit(admin_url)
     url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
     old = baseline(tmp_path)
-    with monkeypatch.context() as m:
-        m.setattr(migrate_module, "MIGRATIONS_DIR", old / "migrations")
-        m.setattr(migrate_module, "FUNCTIONS_DIR", old / "functions")
-        m.setattr(migrate_module, "CRON_DIR", old / "cron")
-        migrate_module.migrate(url, install_pgmq=True)
+    code = "import sys; from pgconveyor.ops.migrate import migrate; migrate(sys.argv[1], install_pgmq=True)"
+    env = {"PYTHONPATH": str(old / "runner"), "CONVEYOR_HOME": str(old), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code, url], cwd=old, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"the previous version's migrate failed:\n{done.stderr}"
     yield url
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'drop database if exists "{name}" with (force)')
@@ -129,7 +131,7 @@ def test_a_busy_database_upgrades_and_rolls_back(old_db):
 
     backend = get_backend(migrate_module._yoyo_url(old_db))
     try:
-        ours = read_migrations(str(migrate_module.MIGRATIONS_DIR)).filter(lambda m: m.id in OURS)
+        ours = read_migrations(str(MIGRATIONS_DIR)).filter(lambda m: m.id in OURS)
         with backend.lock():
             backend.rollback_migrations(backend.to_rollback(ours))
     finally:
