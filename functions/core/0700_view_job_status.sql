@@ -2,7 +2,8 @@
 -- One row per job type: ready, scheduled, running, retrying, completed (24 h), dead, oldest waiting, live handlers.
 --
 -- retrying counts waiting jobs that already failed at least once; completed_24h
--- reads only the last day of history through its BRIN index. live_workers counts
+-- reads only the last day of history through its BRIN index (jobs-table and pgmq
+-- completions; waiting counts and dead are the jobs table's). live_workers counts
 -- runners seen in the last minute that run the type: ready > 0 with live_workers = 0
 -- means work is waiting that no running worker has a handler for.
 create or replace view conveyor.job_status
@@ -25,7 +26,7 @@ left join (
         job_history.job_type,
         pg_catalog.count(*) as completed_24h
     from conveyor.job_history
-    where job_history.finished_at > pg_catalog.now() - interval '24 hours'
+    where job_history.finished_at > pg_catalog.now() - interval '24 hours' and job_history.outcome = 'completed'
     group by job_history.job_type
 ) as h on t.name = h.job_type
 left join (

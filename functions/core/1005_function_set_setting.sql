@@ -28,9 +28,14 @@ begin
             if p_value is null or p_value::interval <= interval '0' then
                 raise exception 'not positive';
             end if;
+            -- Inngest deduplicates event ids for 24 hours: a sent outbox row must outlive that.
+            if p_name = 'outbox_retention' and p_value::interval < interval '1 day' then
+                raise exception 'less than a day';
+            end if;
         exception when others then
-            raise exception 'conveyor: setting % takes a positive interval such as ''7 days'', got %',
-                p_name, coalesce(pg_catalog.quote_literal(p_value), 'NULL')
+            raise exception 'conveyor: setting % takes a positive interval such as ''7 days''%, got %', p_name,
+                case when p_name = 'outbox_retention' then ' (at least 1 day)' else '' end,
+                coalesce(pg_catalog.quote_literal(p_value), 'NULL')
                 using errcode = '22023';
         end;
     end if;

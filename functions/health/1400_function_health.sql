@@ -57,14 +57,15 @@ begin
     from conveyor.jobs as j;
     v_oldest := pg_catalog.now() - v_oldest_at;
 
+    -- Completions of the jobs table and of pgmq alike (pgmq's failed reads are history rows too).
     select pg_catalog.count(*) into v_completed_1h
     from conveyor.job_history as h
-    where h.finished_at > pg_catalog.now() - interval '1 hour';
+    where h.finished_at > pg_catalog.now() - interval '1 hour' and h.outcome = 'completed';
     -- A count over the window, not exists(): the planner would answer exists() with a
     -- sequential scan expecting an early match, but recent rows sit at the table's end.
     select pg_catalog.count(*) > 0 into v_completed_recent
     from conveyor.job_history as h
-    where h.finished_at > pg_catalog.now() - v_stalled_after;
+    where h.finished_at > pg_catalog.now() - v_stalled_after and h.outcome = 'completed';
     select pg_catalog.count(*) into v_dead
     from conveyor.dead_letters as d
     where d.died_at > pg_catalog.now() - v_dead_window;

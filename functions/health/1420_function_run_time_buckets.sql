@@ -2,7 +2,8 @@
 -- Per job type, how many jobs completed within p_window ran at most each bound (cumulative), their count and total seconds.
 --
 -- Feeds the Prometheus run-time histogram of GET /metrics. Reads the window of
--- history through its BRIN index on finished_at.
+-- history through its BRIN index on finished_at: completions of the jobs table and
+-- of pgmq alike.
 create or replace function conveyor.run_time_buckets(
     p_window interval default interval '1 hour',
     p_bounds double precision[] default '{0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10,30,60}'
@@ -28,7 +29,7 @@ begin
             pg_catalog.array_agg(extract(epoch from h.finished_at - h.started_at)::double precision) as seconds,
             pg_catalog.sum(extract(epoch from h.finished_at - h.started_at))::double precision as sum_seconds
         from conveyor.job_history as h
-        where h.finished_at > pg_catalog.now() - p_window
+        where h.finished_at > pg_catalog.now() - p_window and h.outcome = 'completed'
         group by h.job_type
     ) as g
     order by g.job_type;
