@@ -26,10 +26,6 @@ declare
     v_oldest_max interval := conveyor._setting('health_oldest_pending_max', '3 hours')::interval;
     v_old_xact_max interval := conveyor._setting('health_old_xact_max', '5 minutes')::interval;
     v_old_xacts bigint;
-    v_old_pid integer;
-    v_old_app text;
-    v_old_user text;
-    v_old_state text;
     v_old_age interval;
     v_ready bigint;
     v_scheduled bigint;
@@ -74,16 +70,15 @@ begin
 
     -- Same database only: since PostgreSQL 14 only these hold back vacuum of our tables.
     -- The caller's own transaction counts too: if it is old, it holds vacuum back as well.
-    select
-        pg_catalog.count(*) over (), a.pid, a.application_name, a.usename::text, a.state,
-        pg_catalog.clock_timestamp() - a.xact_start
-    into v_old_xacts, v_old_pid, v_old_app, v_old_user, v_old_state, v_old_age
+    -- Only a count and the oldest age: health() feeds an unauthenticated probe, so it
+    -- never hands out other sessions' pid, user or application name (conveyor doctor
+    -- and pg_stat_activity name them to whoever may see them).
+    select pg_catalog.count(*), pg_catalog.clock_timestamp() - pg_catalog.min(a.xact_start)
+    into v_old_xacts, v_old_age
     from pg_catalog.pg_stat_activity as a
     where a.datname = pg_catalog.current_database()
         and a.backend_type <> 'autovacuum worker'
-        and a.xact_start < pg_catalog.clock_timestamp() - v_old_xact_max
-    order by a.xact_start
-    limit 1;
+        and a.xact_start < pg_catalog.clock_timestamp() - v_old_xact_max;
 
     if pg_catalog.to_regprocedure('conveyor.pgmq_queue_depths()') is not null then
         execute 'select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('
@@ -145,19 +140,15 @@ begin
         v_problems := v_problems || pg_catalog.jsonb_build_object(
             'check', 'old_transaction', 'severity', 'degraded',
             'value', extract(epoch from v_old_age), 'threshold', extract(epoch from v_old_xact_max),
-            'pid', v_old_pid, 'application_name', v_old_app,
             'reason', pg_catalog.format(
-                '%s transaction(s) open longer than %s; the oldest, pid %s (%s, %s, %s), for %s: '
+                '%s transaction(s) open longer than %s, the oldest for %s: '
                 || 'vacuum cannot remove row versions of finished jobs',
-                v_old_xacts, v_old_xact_max, v_old_pid,
-                coalesce(nullif(v_old_app, ''), 'no application name'),
-                coalesce(v_old_user, '?'), coalesce(v_old_state, '?'),
-                pg_catalog.date_trunc('second', v_old_age)),
+                v_old_xacts, v_old_xact_max, pg_catalog.date_trunc('second', v_old_age)),
             'recommendation', pg_catalog.format(
-                'Commit or roll back that transaction, or end it with select pg_terminate_backend(%s); list them '
-                || 'with select pid, application_name, state, xact_start, query from pg_stat_activity '
-                || 'where xact_start < now() - interval ''%s''. Set idle_in_transaction_session_timeout '
-                || 'to stop it recurring.', v_old_pid, v_old_xact_max));
+                'Find them with `conveyor doctor` or select pid, application_name, state, xact_start, query '
+                || 'from pg_stat_activity where xact_start < now() - interval ''%s''; commit or roll them back, '
+                || 'or end one with select pg_terminate_backend(<pid>). Set idle_in_transaction_session_timeout '
+                || 'to stop it recurring.', v_old_xact_max));
     end if;
 
     v_status := case
