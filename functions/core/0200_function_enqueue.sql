@@ -15,6 +15,7 @@ create or replace function conveyor.enqueue(
 returns bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -15,6 +15,7 @@ create or replace function conveyor.health()
 returns jsonb
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -9,6 +9,7 @@ create or replace function conveyor._dead_letter_fallback()
 returns trigger
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

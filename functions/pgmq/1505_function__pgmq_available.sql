@@ -4,6 +4,7 @@ create or replace function conveyor._pgmq_available()
 returns boolean
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 begin

@@ -22,6 +22,7 @@ returns table (
 )
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

@@ -15,6 +15,7 @@ create or replace function conveyor.pgmq_fail(
 returns text
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

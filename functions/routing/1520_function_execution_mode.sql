@@ -9,6 +9,7 @@ create or replace function conveyor.execution_mode()
 returns jsonb
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -12,6 +12,7 @@ create or replace function conveyor.set_execution_mode(
 returns jsonb
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

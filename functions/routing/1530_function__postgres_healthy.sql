@@ -4,6 +4,7 @@ create or replace function conveyor._postgres_healthy(p_job_type text)
 returns boolean
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 begin

@@ -16,6 +16,7 @@ create or replace function conveyor._resolve_route(
 )
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

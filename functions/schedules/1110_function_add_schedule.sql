@@ -17,6 +17,7 @@ create or replace function conveyor.add_schedule(
 returns conveyor.schedules
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

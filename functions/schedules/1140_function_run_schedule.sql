@@ -15,6 +15,7 @@ create or replace function conveyor.run_schedule(
 returns bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
