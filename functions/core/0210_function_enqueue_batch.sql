@@ -91,7 +91,6 @@ begin
             case
                 when pg_catalog.jsonb_typeof(e.job) <> 'object' then 'is not a JSON object'
                 when n.job_type is null then 'has no job_type'
-                when n.job_type !~ '^[a-z][a-z0-9_]{0,62}$' then 'has an invalid job type name'
                 when t.name is null then 'has an unknown job type'
                 when pg_catalog.jsonb_typeof(e.job -> 'payload') is distinct from 'object' then 'has a payload that is not a JSON object'
                 when e.job ? 'run_at' and e.job ? 'delay_seconds' then 'gives both run_at and delay_seconds'
@@ -110,7 +109,8 @@ begin
     order by e.ord
     limit 1;
     if v_ord is not null then
-        if v_problem = 'has an invalid job type name' then
+        -- An unknown name may not even be a name: the one rule for names says so first.
+        if v_problem = 'has an unknown job type' then
             perform conveyor._validate_name(v_type);
         end if;
         -- RAISE refuses a null option, so the hint gets its own branch.

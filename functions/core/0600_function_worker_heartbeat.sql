@@ -22,6 +22,7 @@ begin
             coalesce(pg_catalog.length(p_worker)::text || ' characters', 'NULL')
             using errcode = '22023';
     end if;
+    perform conveyor._validate_name(t) from pg_catalog.unnest(p_job_types) as t;
     insert into conveyor.workers as w (name, job_types, in_flight, processed, failed, hostname, pid)
     values (
         p_worker, coalesce(p_job_types, '{}'), coalesce(p_in_flight, 0), coalesce(p_processed, 0),

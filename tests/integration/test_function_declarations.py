@@ -46,3 +46,10 @@ def test_definers_are_declared_and_explained(conn):
         text = path.read_text()
         if re.search(r"^security definer$", text, re.M):
             assert re.search(r"^--.*definer", text, re.M | re.I), f"{path}: say in a comment why it is a definer"
+
+
+def test_the_identifier_rule_is_not_repeated_in_python():
+    """The rule is the database's (the domain conveyor.identifier); the runner asks it, never copies it."""
+    runner = FUNCTIONS_DIR.parent / "runner"
+    copies = [str(p) for p in runner.rglob("*.py") if "a-z0-9" in p.read_text()]
+    assert copies == []

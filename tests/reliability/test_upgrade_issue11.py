@@ -16,7 +16,7 @@ from yoyo import get_backend, read_migrations
 from pgconveyor.core.config import MIGRATIONS_DIR
 from pgconveyor.ops.migrate import _yoyo_url, migrate
 
-OURS = ["0400_orphan_jobs", "0405_default_privileges", "0410_setting_bounds"]
+OURS = ["0400_orphan_jobs", "0405_default_privileges", "0410_setting_bounds", "0415_identifier_domains"]
 
 
 def rollback(url: str, ids: list[str]) -> None:
