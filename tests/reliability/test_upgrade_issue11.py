@@ -2,7 +2,7 @@
 
 The database is migrated, filled (queued, scheduled, running, retrying, dead,
 completed, and an orphan whose type was deleted behind the guard's back), rolled
-back past issue 11's migrations, and migrated again: nothing is lost, duplicated or
+back to the schema before issue 11's migrations, and migrated again: nothing is lost, duplicated or
 stranded, and the orphan is now a dead letter that requeue_dead can bring back.
 """
 
@@ -59,9 +59,9 @@ def snapshot(conn: psycopg.Connection[Any]) -> dict[str, Any]:
 
 def test_upgrade_and_rollback_keep_every_job(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
-        rollback(db_url, OURS)
-        fill(conn)
+        fill(conn)  # with today's functions, then back to the schema before issue 11
         conn.execute("update conveyor.settings set value = '42' where name = 'health_pending_max'")
+        rollback(db_url, OURS)
         before = snapshot(conn)
         orphan = conn.execute("select id from conveyor.jobs where job_type = 'gone'").fetchone()[0]
 
