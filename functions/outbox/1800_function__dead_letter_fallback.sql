@@ -14,10 +14,7 @@ set search_path = ''
 as $$
 begin
     if new.reason in ('attempts exhausted', 'lease expired on the last attempt')
-        and exists (
-            select 1 from conveyor.execution_settings as s
-            where s.id and s.inngest_fallback and not s.dual_run and s.primary_executor = 'postgres'
-        ) then
+        and (conveyor._execution_flags()).fallback then
         perform conveyor._outbox_add(new.id, new.job_type, new.payload, 'fallback');
     end if;
     return null;

@@ -28,10 +28,7 @@ declare
     v_fallback boolean;
 begin
     perform conveyor._pgmq_require(p_queue);
-    select exists (
-        select 1 from conveyor.execution_settings as s
-        where s.id and s.inngest_fallback and not s.dual_run and s.primary_executor = 'postgres'
-    ) into v_fallback;
+    v_fallback := (conveyor._execution_flags()).fallback;
     execute pg_catalog.format(
         $sql$
         with moved as (

@@ -8,6 +8,7 @@ stranded, and the orphan is now a dead letter that requeue_dead can bring back.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -16,7 +17,14 @@ from yoyo import get_backend, read_migrations
 from pgconveyor.core.config import MIGRATIONS_DIR
 from pgconveyor.ops.migrate import _yoyo_url, migrate
 
-OURS = ["0400_orphan_jobs", "0405_default_privileges", "0410_setting_bounds", "0415_identifier_domains"]
+OURS = [
+    "0400_orphan_jobs",
+    "0405_default_privileges",
+    "0410_setting_bounds",
+    "0415_identifier_domains",
+    "0420_one_settings_table",
+]
+MODE_ROWS = ("primary_executor", "inngest_fallback", "dual_run")
 
 
 def rollback(url: str, ids: list[str]) -> None:
@@ -24,7 +32,7 @@ def rollback(url: str, ids: list[str]) -> None:
     try:
         with backend.lock():
             migrations = read_migrations(str(MIGRATIONS_DIR))
-            backend.rollback_migrations(migrations.filter(lambda m: m.id in ids))
+            backend.rollback_migrations(backend.to_rollback(migrations.filter(lambda m: m.id in ids)))
     finally:
         backend.connection.close()
 
@@ -53,7 +61,9 @@ def snapshot(conn: psycopg.Connection[Any]) -> dict[str, Any]:
         ).fetchall(),
         "dead": conn.execute("select id, job_type, reason from conveyor.dead_letters order by id").fetchall(),
         "history": conn.execute("select id from conveyor.job_history order by id").fetchall(),
-        "settings": conn.execute("select name, value from conveyor.settings order by name").fetchall(),
+        "settings": conn.execute(
+            "select name, value from conveyor.settings where name <> all(%s) order by name", (list(MODE_ROWS),)
+        ).fetchall(),
     }
 
 
@@ -61,7 +71,12 @@ def test_upgrade_and_rollback_keep_every_job(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
         fill(conn)  # with today's functions, then back to the schema before issue 11
         conn.execute("update conveyor.settings set value = '42' where name = 'health_pending_max'")
+        conn.execute("select conveyor.set_execution_mode('postgres', true, false, interval '90 seconds')")
         rollback(db_url, OURS)
+        # The mode is back in its one-row table, unhealthy_after taken from the one live-worker setting.
+        assert conn.execute(
+            "select primary_executor, inngest_fallback, dual_run, unhealthy_after from conveyor.execution_settings"
+        ).fetchall() == [("postgres", True, False, timedelta(seconds=90))]
         before = snapshot(conn)
         orphan = conn.execute("select id from conveyor.jobs where job_type = 'gone'").fetchone()[0]
 
@@ -71,6 +86,8 @@ def test_upgrade_and_rollback_keep_every_job(db_url):
         assert after["dead"] == [*before["dead"], (orphan, "gone", "job type deleted")]
         assert after["history"] == before["history"]
         assert after["settings"] == before["settings"], "operators' values are kept"
+        mode = conn.execute("select conveyor.execution_mode()").fetchone()[0]
+        assert (mode["mode"], mode["unhealthy_after_seconds"]) == ("fallback", 90), "the mode survives the move"
         assert conn.execute("select kind from conveyor.settings where name = 'prune_batch_size'").fetchone() == (
             "count",
         )

@@ -5,7 +5,8 @@ select plan(6);
 select is(
     array(
         select c.conname::text from pg_constraint as c
-        where c.connamespace = 'conveyor'::regnamespace and c.contype = 'c' and c.conrelid <> 0
+        where
+            c.connamespace = 'conveyor'::regnamespace and c.contype = 'c' and c.conrelid <> 0
             and pg_get_constraintdef(c.oid) like '%a-z0-9%'
         order by 1
     ),
