@@ -7,7 +7,7 @@ select is(
         select c.conname::text from pg_constraint as c
         where
             c.connamespace = 'conveyor'::regnamespace and c.contype = 'c' and c.conrelid <> 0
-            and pg_get_constraintdef(c.oid) like '%a-z0-9%'
+            and pg_get_constraintdef(c.oid) like '%[a-z][a-z0-9\_]{0,%'
         order by 1
     ),
     array[]::text[],
@@ -16,7 +16,7 @@ select is(
 select is(
     array(
         select p.proname::text from pg_proc as p
-        where p.pronamespace = 'conveyor'::regnamespace and p.prosrc like '%a-z0-9%'
+        where p.pronamespace = 'conveyor'::regnamespace and p.prosrc like '%[a-z][a-z0-9\_]{0,%'
         order by 1
     ),
     array[]::text[],
@@ -25,7 +25,7 @@ select is(
 select is(
     (
         select count(*)::integer from pg_constraint as c
-        where c.contypid = 'conveyor.identifier'::regtype and pg_get_constraintdef(c.oid) like '%a-z0-9%'
+        where c.contypid = 'conveyor.identifier'::regtype and pg_get_constraintdef(c.oid) like '%[a-z][a-z0-9\_]{0,%'
     ),
     1, 'the domain holds it'
 );
