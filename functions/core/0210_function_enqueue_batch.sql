@@ -24,6 +24,8 @@ declare
     v_problem text;
     v_arg text;
     v_job jsonb;
+    v_run_at timestamptz;
+    v_delay interval;
     v_default conveyor.job_types;
 begin
     if p_jobs is null or pg_catalog.jsonb_typeof(p_jobs) <> 'array' then
@@ -125,7 +127,7 @@ begin
 
     -- The due time of the elements that give one, by conveyor._due_at's rule. One
     -- exception block for the whole loop (not one subtransaction per element): the
-    -- element and argument being read when a cast or the rule fails are in v_ord, v_arg.
+    -- element, and the argument being cast when a cast fails, are in v_ord and v_arg.
     begin
         for v_ord, v_job in
             select e.ord, e.job
@@ -134,15 +136,22 @@ begin
             order by e.ord
         loop
             v_arg := 'run_at';
-            perform conveyor._due_at(
-                (v_job ->> 'run_at')::timestamptz,
-                pg_catalog.make_interval(secs => (v_job ->> 'delay_seconds')::double precision),
-                'run_at', 'delay_seconds'
-            );
+            v_run_at := (v_job ->> 'run_at')::timestamptz;
+            v_arg := 'delay_seconds';
+            -- make_interval wraps around past 2^63 microseconds (about 9.2e12 s) instead of failing.
+            if pg_catalog.abs((v_job ->> 'delay_seconds')::double precision) >= 9.2e12 then
+                raise exception 'interval out of range';
+            end if;
+            v_delay := pg_catalog.make_interval(secs => (v_job ->> 'delay_seconds')::double precision);
+            v_arg := null;
+            perform conveyor._due_at(v_run_at, v_delay, 'run_at', 'delay_seconds');
         end loop;
     exception when others then
-        raise exception 'conveyor: job % of the batch has a bad run_at or delay_seconds: %',
-            v_ord, pg_catalog.regexp_replace(sqlerrm, '^conveyor: ', '')
+        if v_arg is null then
+            raise exception 'conveyor: job % of the batch: %', v_ord, pg_catalog.regexp_replace(sqlerrm, '^conveyor: ', '')
+                using errcode = '22023';
+        end if;
+        raise exception 'conveyor: job % of the batch has a bad %: %', v_ord, v_arg, pg_catalog.left(sqlerrm, 200)
             using errcode = '22023';
     end;
 
