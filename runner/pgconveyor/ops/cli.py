@@ -109,6 +109,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         grace=args.grace,
         listen=not args.no_listen,
     )
+    if args.processes != 1:  # the settings are valid (Worker checked them): run them N times
+        from pgconveyor.ops.processes import supervise
+
+        return supervise(args)
     from pgconveyor.ops.companions import build_companions, run_with_companions
     from pgconveyor.ops.modes import process_pgmq_from_env
 
@@ -321,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_routing.add_worker_options(wk)
     cli_routing.register(sub)
+    from pgconveyor.ops import processes  # --processes N: a supervisor of N workers
+
+    processes.add_worker_options(wk)
 
     eq = sub.add_parser("enqueue", help="add a job")
     eq.add_argument("job_type")
@@ -360,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what a supervisor's children run again
     if args.command == "dlq" and args.action == "show" and args.id is None:
         parser.error("dlq show needs a job id")
     try:
