@@ -11,9 +11,18 @@ create or replace function conveyor.run_time_buckets(
 returns table (job_type text, counts bigint[], total bigint, sum_seconds double precision)
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 begin
+    if p_window is null or p_window not between interval '1 microsecond' and interval '100 years' then
+        raise exception 'conveyor: run_time_buckets needs a window of 1 microsecond to 100 years, got %',
+            coalesce(p_window::text, 'NULL')
+            using errcode = '22023';
+    end if;
+    if p_bounds is null or pg_catalog.array_position(p_bounds, null) is not null then
+        raise exception 'conveyor: run_time_buckets needs an array of bounds without nulls' using errcode = '22023';
+    end if;
     return query
     select g.job_type,
            array(

@@ -17,6 +17,7 @@ create or replace function conveyor._outbox_add(
 returns bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

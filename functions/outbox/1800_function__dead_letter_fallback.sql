@@ -12,14 +12,12 @@ create or replace function conveyor._dead_letter_fallback()
 returns trigger
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin
     if new.reason in ('attempts exhausted', 'lease expired on the last attempt')
-        and exists (
-            select 1 from conveyor.execution_settings as s
-            where s.id and s.inngest_fallback and not s.dual_run and s.primary_executor = 'postgres'
-        ) then
+        and (conveyor._execution_flags()).fallback then
         perform conveyor._outbox_add(
             new.id, new.job_type, new.payload, 'fallback', null, pg_catalog.jsonb_array_length(new.errors)
         );

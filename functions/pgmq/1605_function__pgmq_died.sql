@@ -26,10 +26,7 @@ begin
         (p_dead_message -> 'dead' ->> 'enqueued_at')::timestamptz, null, 'dead'
     );
     if p_exhausted and v_job_id is not null
-        and exists (
-            select 1 from conveyor.execution_settings as s
-            where s.id and s.inngest_fallback and not s.dual_run and s.primary_executor = 'postgres'
-        ) then
+        and (conveyor._execution_flags()).fallback then
         perform conveyor._outbox_add(
             v_job_id, p_dead_message ->> 'job_type',
             case when pg_catalog.jsonb_typeof(v_payload) = 'object' then v_payload else '{}'::jsonb end,

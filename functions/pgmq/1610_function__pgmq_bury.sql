@@ -16,6 +16,7 @@ create or replace function conveyor._pgmq_bury(
 returns integer
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -28,6 +28,7 @@ returns table (
 )
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

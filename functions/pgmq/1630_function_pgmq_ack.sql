@@ -12,6 +12,7 @@ create or replace function conveyor.pgmq_ack(p_queue text, p_msg_ids bigint[], p
 returns setof bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

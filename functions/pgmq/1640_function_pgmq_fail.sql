@@ -18,6 +18,7 @@ create or replace function conveyor.pgmq_fail(
 returns text
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -26,6 +26,7 @@ create or replace function conveyor.run_schedule(
 returns bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -10,6 +10,7 @@ create or replace function conveyor.housekeeping()
 returns jsonb
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

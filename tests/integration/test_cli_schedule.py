@@ -70,7 +70,7 @@ def test_tick_runs_due_schedules(cli, conn):
         (("schedule", "remove", "nope"), "no schedule named"),
         (("schedule", "pause"), "needs a schedule name"),
         (("schedule", "run-now", "Bad-Name"), "invalid schedule name"),
-        (("settings", "set", "history_retention", "forever"), "positive interval"),
+        (("settings", "set", "history_retention", "forever"), "takes an interval from"),
         (("settings", "set", "history_retention"), "needs NAME VALUE"),
     ],
 )
