@@ -1,7 +1,7 @@
 -- conveyor._validate_name
 -- Checks a job-type, queue or schedule name by the domain that holds the rule; returns it, or raises 22023.
 --
--- The rule itself is the domain conveyor.identifier (migration 0415), with the
+-- The rule itself is the domain conveyor.identifier (migration 0573), with the
 -- narrower conveyor.queue_name and conveyor.schedule_name: assigning the name to a
 -- variable of that type checks it, so the rule is written once, where the tables use
 -- it. The exception block starts a subtransaction that writes nothing (no

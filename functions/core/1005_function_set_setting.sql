@@ -1,8 +1,8 @@
 -- conveyor.set_setting
 -- Changes a setting after checking the new value is of the setting's kind and within its bounds; returns it.
 --
--- kind, min_value, max_value and choices are the setting's row (migrations 0410,
--- 0420): a count or an interval within its bounds, a boolean ('true' or 'false'),
+-- kind, min_value, max_value and choices are the setting's row (migrations 0572,
+-- 0574): a count or an interval within its bounds, a boolean ('true' or 'false'),
 -- or one of the choices. A row
 -- without a kind is read as before: digits make a count. Without bounds a count
 -- takes 0 to 999999999 and an interval 1 microsecond to 100 years, so that no value can

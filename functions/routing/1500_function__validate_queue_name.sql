@@ -1,7 +1,7 @@
 -- conveyor._validate_queue_name
 -- Checks a pgmq queue name (the domain conveyor.queue_name: an identifier of at most 43 bytes) and returns it.
 --
--- Why 43 bytes is said where the rule is, in migration 0415 (pgmq's 47-byte limit
+-- Why 43 bytes is said where the rule is, in migration 0573 (pgmq's 47-byte limit
 -- minus the _dlq suffix). Quotes, $$, --, ; and look-alikes never reach pgmq's dynamic SQL.
 create or replace function conveyor._validate_queue_name(p_name text)
 returns text

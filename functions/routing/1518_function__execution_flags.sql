@@ -1,7 +1,7 @@
 -- conveyor._execution_flags
 -- The execution mode's three settings, read once: primary executor, Inngest fallback, dual run.
 --
--- They are rows of conveyor.settings (migration 0420), changed through
+-- They are rows of conveyor.settings (migration 0574), changed through
 -- conveyor.set_execution_mode. fallback is the one rule for "Postgres gave up, so
 -- Inngest takes it": Postgres primary with the fallback on and dual run off (in dual
 -- run Inngest already has its own copy of every job).

@@ -96,7 +96,7 @@ def check_version_works(url: str, version: str) -> None:
 
 def test_every_version_has_its_code_set_shipped():
     # scripts/code_sets.py writes them from git; the newest version's code is functions/ itself.
-    # Compared as sets: yoyo's order follows -- depends, not the ids (0400 may follow 0551).
+    # Compared as sets: yoyo's order follows -- depends, not the ids (0570 may follow 0551).
     shipped = sorted(p.stem for p in CODE_SETS_DIR.glob("*.sql"))
     assert shipped == sorted(VERSIONS[:-1]), "code_sets/ is out of date: run .venv/bin/python scripts/code_sets.py"
 
@@ -152,7 +152,7 @@ def test_rollback_and_forward_keep_every_job(empty_db):
     cli_ok(empty_db, "migrate", "--to", VERSIONS[0])
     with psycopg.connect(empty_db, autocommit=True) as conn:
         rolled = {t: rows for t, rows in data_snapshot(conn).items() if t in tables}
-    # Columns a later migration added (job_history.queue and outcome, 0502) are gone at
+    # Columns a later migration added (job_history.queue and outcome, 0562) are gone at
     # the older version: every row is still there, with the columns that version has.
     assert {t: project(rows, rows) for t, rows in rolled.items()} == {
         t: project(rows, rolled[t]) for t, rows in before.items()

@@ -1,10 +1,10 @@
-"""Upgrading a busy database across migrations 0500-0502 (pgmq hardening, schedules dispatch, history outcomes).
+"""Upgrading a busy database across migrations 0560-0562 (pgmq hardening, schedules dispatch, history outcomes).
 
-The database is built by the version just before 0500 (its migrations, functions
+The database is built by the version just before 0560 (its migrations, functions
 and cron files, taken from git), filled with jobs in every state, pgmq messages,
 dead letters and outbox rows, then migrated by this checkout. Nothing is lost,
 duplicated or stranded, and the new functions work on the old rows. The rollback
-files of 0502, 0501 and 0500 then undo them exactly: migrating forward again gives
+files of 0562, 0561 and 0560 then undo them exactly: migrating forward again gives
 the committed schema.
 """
 
@@ -28,22 +28,22 @@ from pgconveyor.ops import migrate as migrate_module
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = ROOT / "tests" / "expected_schema.txt"
-OURS = ["0502_history_outcomes", "0501_schedule_dispatch", "0500_pgmq_hardening"]
+OURS = ["0562_history_outcomes", "0561_schedule_dispatch", "0560_pgmq_hardening"]
 
 
 def baseline(tmp_path: Path) -> Path:
-    """The tree (migrations, functions, cron, runner) of the commit before 0500 was added."""
+    """The tree (migrations, functions, cron, runner) of the commit before 0560 was added."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs the git history of the checkout")
     added = subprocess.run(
-        ["git", "log", "--diff-filter=A", "--format=%H", "--", "migrations/0500_pgmq_hardening.sql"],
+        ["git", "log", "--diff-filter=A", "--format=%H", "--", "migrations/0560_pgmq_hardening.sql"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     ).stdout.split()
     if not added:
-        pytest.skip("0500 is not committed yet")
+        pytest.skip("0560 is not committed yet")
     archive = subprocess.run(
         ["git", "archive", "--format=tar", f"{added[-1]}^", "migrations", "functions", "cron", "runner"],
         cwd=ROOT,
@@ -126,7 +126,7 @@ def test_a_busy_database_upgrades_and_rolls_back(old_db):
         assert conn.execute("select count(*) from conveyor.dlq_triage()").fetchone()[0] == 1
         assert snapshot(conn) == EXPECTED.read_text().split("\n", 3)[3]
 
-    # The rollback files undo 0502, 0501 and 0500; migrating again restores the schema exactly.
+    # The rollback files undo 0562, 0561 and 0560; migrating again restores the schema exactly.
     from yoyo import get_backend, read_migrations
 
     backend = get_backend(migrate_module._yoyo_url(old_db))

@@ -18,11 +18,11 @@ from pgconveyor.core.config import MIGRATIONS_DIR
 from pgconveyor.ops.migrate import _yoyo_url, migrate
 
 OURS = [
-    "0400_orphan_jobs",
-    "0405_default_privileges",
-    "0410_setting_bounds",
-    "0415_identifier_domains",
-    "0420_one_settings_table",
+    "0570_orphan_jobs",
+    "0571_default_privileges",
+    "0572_setting_bounds",
+    "0573_identifier_domains",
+    "0574_one_settings_table",
 ]
 MODE_ROWS = ("primary_executor", "inngest_fallback", "dual_run")
 

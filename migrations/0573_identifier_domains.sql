@@ -15,7 +15,7 @@
 -- prefix leave 47, pgmq.validate_queue_name; every queue here has a dead-letter queue
 -- <name>_dlq, so 47 - 4 = 43), and a schedule name (its pg_cron job is conveyor_<name>:
 -- 63 - 9 = 54).
--- depends: 0410_setting_bounds
+-- depends: 0572_setting_bounds
 
 create domain conveyor.identifier as text
 constraint identifier_format check (value ~ '^[a-z][a-z0-9_]{0,62}$');

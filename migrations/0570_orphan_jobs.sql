@@ -3,7 +3,7 @@
 -- claim_batch stopped at them. Enqueue and requeue now lock the type's row, so no new
 -- orphan can appear; the ones already there are moved to the dead letters, where
 -- requeue_dead puts them back once their type is registered again.
--- depends: 0502_history_outcomes
+-- depends: 0562_history_outcomes
 
 with moved as (
     delete from conveyor.jobs as j

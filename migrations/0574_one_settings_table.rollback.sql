@@ -1,4 +1,4 @@
--- Undo 0420_one_settings_table: the one-row execution_settings table again, from the settings rows.
+-- Undo 0574_one_settings_table: the one-row execution_settings table again, from the settings rows.
 create table conveyor.execution_settings (
     id boolean primary key default true,
     primary_executor text not null default 'postgres',

@@ -8,6 +8,6 @@
 -- migrate's revoke. The global default of the role that migrates is the one that
 -- works. It applies to every function this role creates from now on, in any schema:
 -- grant execute on your own functions to the roles that call them, on purpose.
--- depends: 0400_orphan_jobs
+-- depends: 0570_orphan_jobs
 
 alter default privileges revoke execute on functions from public;

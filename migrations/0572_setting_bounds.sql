@@ -3,7 +3,7 @@
 -- current value and any positive value was taken, so prune_batch_size = 0 stopped
 -- housekeeping and health_dead_window = '1000000 years' made health() overflow.
 -- Bounds are text, read as the setting's kind.
--- depends: 0405_default_privileges
+-- depends: 0571_default_privileges
 
 alter table conveyor.settings
 add column kind text,

@@ -1,4 +1,4 @@
--- Undo 0500_pgmq_hardening: the old signatures come back with the functions of that version.
+-- Undo 0560_pgmq_hardening: the old signatures come back with the functions of that version.
 drop function if exists conveyor._outbox_add(bigint, text, jsonb, text, timestamptz, integer);
 drop function if exists conveyor._pgmq_bury(text, bigint[], integer[], text);
 drop function if exists conveyor._pgmq_died(text, jsonb, integer, text, boolean);

@@ -8,7 +8,7 @@
 -- minute were three definitions of a live worker: health_worker_stale_after is now the
 -- only one. Where an operator had changed unhealthy_after but not the stale setting,
 -- that value is kept.
--- depends: 0415_identifier_domains
+-- depends: 0573_identifier_domains
 
 alter table conveyor.settings
 drop constraint settings_kind_known,

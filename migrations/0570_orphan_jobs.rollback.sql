@@ -1,4 +1,4 @@
--- Undo 0400_orphan_jobs: the jobs it moved go back to the hot table, as they were.
+-- Undo 0570_orphan_jobs: the jobs it moved go back to the hot table, as they were.
 with moved as (
     delete from conveyor.dead_letters as d
     where d.reason = 'job type deleted'

@@ -7,7 +7,7 @@
 -- is still waiting: a pgmq message still in its queue, an outbox row not yet sent.
 -- schedule_runs says where each run went. Both columns are nullable: rows written
 -- before this migration simply have no answer.
--- depends: 0500_pgmq_hardening
+-- depends: 0560_pgmq_hardening
 
 alter table conveyor.schedules add column last_dispatch jsonb;
 

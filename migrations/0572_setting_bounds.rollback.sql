@@ -1,4 +1,4 @@
--- Undo 0410_setting_bounds.
+-- Undo 0572_setting_bounds.
 alter table conveyor.settings
 drop constraint if exists settings_kind_known,
 drop column if exists max_value,

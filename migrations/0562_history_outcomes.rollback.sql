@@ -1,4 +1,4 @@
--- Undo 0502_history_outcomes: pgmq failure rows go (that version's readers would count them as completions).
+-- Undo 0562_history_outcomes: pgmq failure rows go (that version's readers would count them as completions).
 -- The views that read outcome are dropped; that version's functions/ create them again.
 drop view if exists conveyor.queue_health;
 drop view if exists conveyor.job_status;

@@ -7,7 +7,7 @@
 -- ('dead') are recorded here as well. Readers of completions filter on outcome.
 -- Plain column additions with constant defaults: no table rewrite, existing rows
 -- read as completed jobs-table rows.
--- depends: 0501_schedule_dispatch
+-- depends: 0561_schedule_dispatch
 
 alter table conveyor.job_history add column queue text;
 alter table conveyor.job_history add column outcome text not null default 'completed';

@@ -1,4 +1,4 @@
--- Undo 0415_identifier_domains: each table's own regular expression again.
+-- Undo 0573_identifier_domains: each table's own regular expression again.
 alter table conveyor.routes
 drop constraint routes_queue_name_format,
 add constraint routes_queue_name_format check (queue_name ~ '^[a-z][a-z0-9_]{0,42}$');

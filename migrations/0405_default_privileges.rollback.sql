@@ -1,2 +1,0 @@
--- Undo 0405_default_privileges: PUBLIC gets EXECUTE on this role's new functions again (Postgres' default).
-alter default privileges grant execute on functions to public;
