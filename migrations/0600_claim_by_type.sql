@@ -8,7 +8,7 @@
 -- created by functions/core/0320 on the same migrate. The index is built in the
 -- migration's transaction: writes to conveyor.jobs wait for it (about a second per
 -- million waiting jobs on the development box).
--- depends: 0551_producers_readers
+-- depends: 0574_one_settings_table
 
 drop function if exists conveyor.claim_batch(text, integer, text[], interval);
 

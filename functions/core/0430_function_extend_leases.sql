@@ -3,6 +3,8 @@
 --
 -- A job missing from the result was lost (its lease expired and it was rescued):
 -- the runner should stop caring about it, since its outcome would be refused.
+-- Times are clock_timestamp(), as in claim_batch: a heartbeat inside an old
+-- transaction neither revives an expired lease nor grants one that is already over.
 create or replace function conveyor.extend_leases(
     p_job_ids bigint[],
     p_lease_tokens uuid[],
@@ -11,8 +13,11 @@ create or replace function conveyor.extend_leases(
 returns setof bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
+declare
+    v_clock timestamptz := pg_catalog.clock_timestamp();
 begin
     if pg_catalog.cardinality(p_job_ids) is distinct from pg_catalog.cardinality(p_lease_tokens) then
         raise exception 'conveyor: extend_leases needs as many lease tokens as job ids' using errcode = '22023';
@@ -29,12 +34,12 @@ begin
         where j.state = 'running'
           -- A lease that already ran out cannot be revived: the job may be rescued
           -- at any moment, and two owners must never both believe they hold it.
-          and j.locked_until >= pg_catalog.now()
+          and j.locked_until >= v_clock
         order by j.id
         for update of j
     )
     update conveyor.jobs as j
-    set locked_until = pg_catalog.now() + coalesce(p_lease, t.lease)
+    set locked_until = v_clock + coalesce(p_lease, t.lease)
     from owned as o, conveyor.job_types as t
     where j.id = o.id and t.name = j.job_type
     returning j.id;

@@ -247,37 +247,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- dlq -----------------------------------------------------------------------
-
-
-def cmd_dlq(args: argparse.Namespace) -> int:
-    with _connect() as conn:
-        if args.action == "list":
-            rows = conn.execute(queries.DLQ_LIST, {"job_type": args.job_type, "limit": args.limit}).fetchall()
-            if not rows:
-                print("no dead jobs")
-            for jid, jtype, attempts, died, reason, last_error in rows:
-                first = (last_error or "").splitlines()[0][:100] if last_error else ""
-                print(f"{jid:>10}  {jtype:<16} attempts={attempts:<3} {died:%Y-%m-%d %H:%M:%S}  {reason}: {first}")
-        elif args.action == "show":
-            row = conn.execute(queries.DLQ_SHOW, (args.id,)).fetchone()
-            if row is None:
-                raise UsageError(f"job {args.id} is not in the dead-letter table")
-            print(json.dumps(row[0], indent=2, default=str))
-        elif args.action == "requeue":
-            if args.id is not None and args.job_type:
-                raise UsageError("give a job id or --job-type, not both")
-            if args.id is not None:
-                conn.execute(queries.REQUEUE_DEAD_ID, (args.id,))
-                print(f"requeued job {args.id}")
-            elif args.job_type:
-                n = conn.execute(queries.REQUEUE_DEAD_TYPE, (args.job_type, args.limit)).fetchone()[0]
-                print(f"requeued {n} {args.job_type} job(s)")
-            else:
-                raise UsageError("dlq requeue needs a job id or --job-type")
-    return 0
-
-
 # -- demo ----------------------------------------------------------------------
 
 
@@ -344,12 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_status)
 
-    dl = sub.add_parser("dlq", help="dead letters: list, show, requeue")
-    dl.add_argument("action", choices=["list", "show", "requeue"])
-    dl.add_argument("id", nargs="?", type=int, help="job id (show, requeue)")
-    dl.add_argument("--job-type")
-    dl.add_argument("--limit", type=int, default=50)
-    dl.set_defaults(func=cmd_dlq)
+    from pgconveyor.ops import cli_dlq  # the dead-letter desk: jobs table and pgmq DLQs (issue 9)
+
+    cli_dlq.register(sub)
 
     dm = sub.add_parser("demo", help="enqueue demo jobs and run them with a progress bar (make run)")
     dm.add_argument("--jobs", type=int, default=300)
