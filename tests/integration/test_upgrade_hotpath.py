@@ -1,4 +1,4 @@
-"""Upgrading a landed database through migrations 0600 (claim by type) and 0610 (partitioned history).
+"""Upgrading a landed database through migration 0600 (claim by type, partitioned history).
 
 The database is built by the migrate of the commit just before 0600 was added
 (its migrations, functions and runner, taken from git), filled with jobs in every state through that
@@ -33,7 +33,7 @@ HISTORY = (
 
 
 def commit_before(path: str) -> str | None:
-    """The commit just before the one that added `path`, or None without git history."""
+    """The commit just before the first one that added `path` (a pathspec), or None without git history."""
     try:
         added = subprocess.run(
             ["git", "log", "--diff-filter=A", "--format=%H", "--", path],
@@ -49,7 +49,7 @@ def commit_before(path: str) -> str | None:
 
 @pytest.fixture
 def old_db(admin_url):
-    ref = commit_before("migrations/0600_claim_by_type.sql")
+    ref = commit_before("migrations/0600_*")
     if ref is None:
         pytest.skip("needs the git history of this checkout")
     name = f"conveyor_up_{uuid.uuid4().hex[:10]}"

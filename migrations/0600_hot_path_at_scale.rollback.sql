@@ -1,4 +1,5 @@
--- Undo 0610_history_partitions: one plain table again, with every row of every partition.
+-- Undo 0600_hot_path_at_scale: one plain history table again, with every row of every
+-- partition, and the old ready index (the old claim comes back with that version's code).
 create table conveyor.job_history_plain (
     like conveyor.job_history including defaults including constraints including comments
 )
@@ -10,3 +11,8 @@ alter table conveyor.job_history add constraint job_history_pkey primary key (id
 create index job_history_finished_at_idx on conveyor.job_history using brin (finished_at);
 alter table conveyor.job_history enable row level security;
 revoke all on conveyor.job_history from public;
+
+create index jobs_priority_run_at_id_idx on conveyor.jobs (priority desc, run_at, id)
+where state = 'queued';
+
+drop index conveyor.jobs_job_type_priority_run_at_id_idx;

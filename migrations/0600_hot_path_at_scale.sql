@@ -1,3 +1,28 @@
+-- The hot path at scale (issue 10), in two parts: the ready index by job type, and
+-- the completed-job history partitioned by day.
+--
+-- Part 1.
+-- The claim reads each job type through its own range of the ready index (issue 10):
+-- a backlog of other types, at any priority, no longer costs a restricted claim
+-- anything, and a claim can start where its session's last claim stopped (a
+-- row comparison on (-priority, run_at, id)), never walking the consumed head of
+-- the index that a held snapshot fills with dead row versions. -priority as an
+-- expression makes the whole key ascending, so one row comparison positions the scan.
+-- claim_batch gains p_fair, so its old signature is dropped here and the new one is
+-- created by functions/core/0320 on the same migrate. The index is built in the
+-- migration's transaction: writes to conveyor.jobs wait for it (about a second per
+-- million waiting jobs on the development box).
+-- depends: 0574_one_settings_table
+
+drop function if exists conveyor.claim_batch(text, integer, text[], interval);
+
+create index jobs_job_type_priority_run_at_id_idx
+on conveyor.jobs (job_type, (-(priority::integer)), run_at, id)
+where state = 'queued';
+
+drop index conveyor.jobs_priority_run_at_id_idx;
+
+-- Part 2.
 -- conveyor.job_history becomes a table partitioned by day of finished_at (issue 10):
 -- old history then leaves by dropping whole partitions (prune_history), not by
 -- deleting rows one batch at a time, and a table of tens of millions of rows costs
@@ -11,7 +36,6 @@
 -- run for a week): nothing is ever refused, it is only pruned by rows instead.
 -- Attaching scans the old history once to check its range (about a second per few
 -- million rows); views that read job_history are re-created by the same migrate.
--- depends: 0600_claim_by_type
 
 alter table conveyor.job_history rename to job_history_legacy;
 alter index conveyor.job_history_finished_at_idx rename to job_history_legacy_finished_at_idx;
