@@ -47,6 +47,9 @@ def _acl(kind: str) -> str:
 
 def queries(bodies: bool, include_yoyo: bool) -> list[tuple[str, str]]:
     rel_filter = "" if include_yoyo else f"and not {YOYO}"
+    # job_history's daily partitions are named by date (job_history_pYYYYMMDD) and come
+    # and go with the calendar: the partitioning itself is listed under "partitioned".
+    rel_filter += " and c.relname !~ '^job_history_p[0-9]{8}$'"
     out = [
         (
             "type",
@@ -66,6 +69,14 @@ def queries(bodies: bool, include_yoyo: bool) -> list[tuple[str, str]]:
                           {_acl("class")})
             from pg_class c
             where c.relnamespace = 'conveyor'::regnamespace and c.relkind in ('r', 'p') {rel_filter}
+            """,
+        ),
+        (
+            "partitioned",
+            """
+            select format('%s by %s', c.relname, pg_get_partkeydef(c.oid))
+            from pg_class c
+            where c.relnamespace = 'conveyor'::regnamespace and c.relkind = 'p'
             """,
         ),
         (
@@ -192,8 +203,9 @@ def data_snapshot(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
     tables = [
         r[0]
         for r in conn.execute(
-            "select c.relname from pg_class c where c.relnamespace = 'conveyor'::regnamespace and c.relkind = 'r' "
-            "order by 1"
+            # A partitioned table's rows are read through it, whichever partitions hold them.
+            "select c.relname from pg_class c where c.relnamespace = 'conveyor'::regnamespace "
+            "and c.relkind in ('r', 'p') and not c.relispartition order by 1"
         )
     ]
     return {t: sorted(r[0] for r in conn.execute(f'select to_jsonb(t)::text from conveyor."{t}" as t')) for t in tables}

@@ -27,6 +27,21 @@ begin
 
     v_run_at := conveyor._due_at(p_run_at, p_delay);
 
+    -- Without a dedup key nothing can conflict: a plain insert, without on conflict's
+    -- speculative insertion (one more WAL record and index probe per job).
+    if p_dedup_key is null then
+        insert into conveyor.jobs (job_type, payload, priority, run_at, max_attempts)
+        values (
+            p_job_type, p_payload, coalesce(p_priority, v_type.default_priority), v_run_at,
+            coalesce(p_max_attempts, v_type.max_attempts)
+        )
+        returning id into v_id;
+        if v_run_at <= pg_catalog.now() then
+            perform conveyor._notify(p_job_type);
+        end if;
+        return v_id;
+    end if;
+
     -- A dedup key held by a live job yields that job. The holder may finish between
     -- our insert and our look-up (freeing the key): then the insert is tried again.
     loop

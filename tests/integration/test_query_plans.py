@@ -69,18 +69,36 @@ def queue(conn):
     return conn
 
 
+def claim_selection(conn) -> str:
+    """claim_batch's selection statement (candidates per type and range), its variables as $1..$5."""
+    (source,) = conn.execute(
+        "select prosrc from pg_proc where pronamespace = 'conveyor'::regnamespace and proname = 'claim_batch'"
+    ).fetchone()
+    match = re.search(r"(with candidates as .*?)\s+into v_ids, v_last, v_first;", source, re.S)
+    assert match, "no candidate selection in conveyor.claim_batch"
+    text = match.group(1)
+    for i, name in enumerate(["v_types", "v_start", "v_mode", "p_batch_size", "p_fair"], start=1):
+        text, n = re.subn(rf"\b{name}\b", f"${i}", text)
+        assert n, f"{name} not used in the selection"
+    assert not re.search(r"\b[pv]_\w+", text), "a variable was left unreplaced"
+    return text
+
+
 @pytest.mark.parametrize("plan_mode", ["force_custom_plan", "force_generic_plan"])
-@pytest.mark.parametrize("job_types", [None, ["alert"], TYPES[:3]])
-def test_claim_batch_walks_its_index(queue, plan_mode, job_types):
+@pytest.mark.parametrize("job_types", [["alert"], TYPES[:3], TYPES])
+@pytest.mark.parametrize("hinted", [False, True])
+def test_claim_batch_walks_its_index(queue, plan_mode, job_types, hinted):
     conn = queue
-    # v_clock is the claim's one clock reading (clock_timestamp()), a parameter of the statement too.
-    sql = statement(conn, "claim_batch", ["p_worker", "p_batch_size", "p_job_types", "p_lease", "v_clock"])
-    conn.execute(f"prepare claim (text, integer, text[], interval, timestamptz) as {sql}")
+    conn.execute(f"prepare pick (text[], jsonb, text, integer, boolean) as {claim_selection(conn)}")
     conn.execute(f"set plan_cache_mode = {plan_mode}")
-    plan = explain(conn, "execute claim('w', 25, %s::text[], null, clock_timestamp())", job_types)
-    used = {n.get("Index Name") for n in plan}
-    assert "jobs_priority_run_at_id_idx" in used, plan
-    assert "jobs_pkey" in used, plan  # the update finds the claimed rows by id
+    hints = {t: [0, "2026-01-01T00:00:00+00:00", 1] for t in job_types} if hinted else {}
+    mode = "hint" if hinted else "full"
+    plan = explain(conn, "execute pick(%s::text[], %s::jsonb, %s, 25, false)", job_types, json.dumps(hints), mode)
+    scans = [n for n in plan if n.get("Relation Name") == "jobs"]
+    assert scans and all(n.get("Index Name") == "jobs_job_type_priority_run_at_id_idx" for n in scans), plan
+    # One descent per type and range, positioned by the type and the row comparison:
+    # never a walk from the start of the index filtered by type.
+    assert all("job_type =" in n["Index Cond"] and "ROW(" in n["Index Cond"] for n in scans), plan
     assert not seq_scans_of_jobs(plan), plan
 
 
