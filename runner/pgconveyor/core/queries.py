@@ -7,7 +7,12 @@ CLAIM_BATCH = "select * from conveyor.claim_batch(%s, %s, %s, %s)"
 COMPLETE_JOBS = "select conveyor.complete_jobs(%s::bigint[], %s::uuid[])"
 COMPLETE_JOB = "select conveyor.complete_job(%s, %s)"
 FAIL_JOB = "select conveyor.fail_job(%s, %s, %s, %s, %s)"
-EXTEND_LEASES = "select conveyor.extend_leases(%s::bigint[], %s::uuid[], %s)"
+# The lease end as seconds from now on the database's clock: the runner times its next
+# renewal on it without trusting its own clock.
+EXTEND_LEASES = (
+    "select id, lease_token, extract(epoch from locked_until - now())::float8"
+    " from conveyor.extend_leases(%s::bigint[], %s::uuid[], %s)"
+)
 RELEASE_JOBS = "select conveyor.release_jobs(%s::bigint[], %s::uuid[])"
 WORKER_HEARTBEAT = "select conveyor.worker_heartbeat(%s, %s, %s, %s, %s, %s, %s)"
 WORKER_STOPPED = "select conveyor.worker_stopped(%s)"

@@ -17,18 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import traceback
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
-
-import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.db import Link, Stopping, fetchall
-from pgconveyor.core.executors import make_job, run_handler
-from pgconveyor.core.models import PermanentFailure, Retry
+from pgconveyor.core.executors import clamp_delay, execute, make_job, storable_text
 from pgconveyor.core.registry import HandlerSpec
 
 log = logging.getLogger("conveyor.pgmq")
@@ -142,10 +136,6 @@ class PgmqConsumer:
     async def _run_one(self, row: tuple[Any, ...]) -> _Outcome:
         msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt = row
         outcome = _Outcome(msg_id, read_ct)
-        spec = self.handlers.get(job_type)
-        if spec is None:
-            outcome.error = f"no handler for job type {job_type!r} in this runner"
-            return outcome
         job = make_job(
             job_id if job_id is not None else msg_id,
             job_type,
@@ -155,19 +145,14 @@ class PgmqConsumer:
             created_at=enqueued_at,
             locked_until=vt,
         )
-        started = time.perf_counter()
-        try:
-            # Leave a second of the visibility timeout to report the outcome in.
-            await run_handler(spec, job, "pgmq", timeout=max(1.0, self.vt - 1.0))
-        except TimeoutError:
-            outcome.error = f"TimeoutError: handler ran past the {self.vt} s visibility timeout"
-        except Retry as exc:
-            outcome.error, outcome.retry_delay = f"Retry: {exc}", exc.delay
-        except PermanentFailure as exc:
-            outcome.error, outcome.permanent = f"PermanentFailure: {exc}", True
-        except Exception as exc:
-            outcome.error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc, limit=8))
-        job.duration = time.perf_counter() - started
+        # Leave a second of the visibility timeout to report the outcome in.
+        result = await execute(
+            self.handlers.get(job_type), job, "pgmq", limit=max(1.0, self.vt - 1.0), missing=" in this runner"
+        )
+        if result.error is not None and result.error.startswith("TimeoutError"):
+            result.error = f"TimeoutError: handler ran past the {self.vt} s visibility timeout"
+        outcome.error, outcome.retry_delay, outcome.permanent = result.error, result.retry_delay, result.permanent
+        job.duration = result.duration
         return outcome
 
     async def _report(self, link: Link, queue: str, outcomes: list[_Outcome]) -> None:
@@ -191,16 +176,21 @@ class PgmqConsumer:
         for o in outcomes:
             if o.error is None:
                 continue
-            delay = timedelta(seconds=o.retry_delay) if o.retry_delay is not None else None
+            delay = clamp_delay(o.retry_delay)
             # A permanent failure dead-letters now: this read counts as the last one.
             max_reads = o.read_ct if o.permanent else MAX_READS
-            params = (queue, o.msg_id, o.read_ct, o.error, delay, max_reads)
+            params = (queue, o.msg_id, o.read_ct, storable_text(o.error), delay, max_reads)
             try:
                 result = (await link.run(lambda c, p=params: fetchall(c, queries.PGMQ_FAIL, p)))[0][0]
             except Stopping:
                 return
-            except psycopg.Error as exc:
-                log.error("could not record a pgmq failure", extra={"queue": queue, "error": str(exc)})
+            except Exception as exc:
+                # The message comes back when its visibility timeout ends (and goes to
+                # the dead-letter queue after its last read): never stop the consumer.
+                log.error(
+                    "could not record a pgmq failure",
+                    extra={"queue": queue, "msg_id": o.msg_id, "error": str(exc).strip().splitlines()[0]},
+                )
                 continue
             if result == "dead":
                 self.stats.dead += 1
