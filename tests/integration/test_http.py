@@ -106,7 +106,7 @@ def test_cron_endpoint_enqueues_what_is_due(client, quiet_db):
 def test_process_runs_one_batch_and_counts(db_url, quiet_db):
     quiet_db.execute("select conveyor.enqueue('alert', '{}') from generate_series(1, 5)")
     quiet_db.execute("""select conveyor.enqueue('alert', '{"always_fail": true}', p_max_attempts => 1)""")
-    app = create_app(db_url, cron_secret=SECRET, handlers=load_handlers())
+    app = create_app(db_url, cron_secret=SECRET, handlers=load_handlers(demo=True))
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.post("/api/jobs/process?batch_size=4", headers=AUTH)
         assert r.status_code == 200, r.text

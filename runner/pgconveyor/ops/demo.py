@@ -101,7 +101,7 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
     started = time.monotonic()
     last_line = [0.0]
     check = psycopg.connect(database_url(), autocommit=True, prepare_threshold=None)
-    handlers = load_handlers()
+    handlers = load_handlers(demo=True)
     consumer = PgmqConsumer(database_url(), handlers, poll_interval=0.2) if pgmq_present else None
 
     async def stop_when(worker: Worker) -> bool:
