@@ -29,7 +29,8 @@ migrate: install ## apply migrations, functions and cron to DATABASE_URL (or the
 run: install db-start migrate ## the demo: embedded cluster, migrate, a few hundred jobs through the jobs table and pgmq, status and health
 	@$(BIN)/conveyor demo
 
-lint: install ## ruff and sqlfluff
+lint: install ## ruff, sqlfluff and the runner's import layers (core <- sources <- ops, no cycles)
+	@$(BIN)/python scripts/check_imports.py
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/sqlfluff lint --processes 2 $(SQL_DIRS)

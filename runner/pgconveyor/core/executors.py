@@ -175,17 +175,3 @@ async def execute(
 
 class NoHandlerError(Exception):
     pass
-
-
-async def run_handler(spec: HandlerSpec, job: Job, executor: str, timeout: float | None = None) -> None:
-    """Run a handler and raise what it raised (for callers that map exceptions themselves)."""
-    token = current_executor.set(executor)
-    try:
-        call = spec.func(job) if spec.is_async else asyncio.to_thread(spec.func, job)
-        limit = _timeout_of(spec, job, timeout)
-        if limit:
-            await asyncio.wait_for(call, limit)
-        else:
-            await call
-    finally:
-        current_executor.reset(token)

@@ -51,6 +51,8 @@ class Job:
     lost: bool = False
     duration: float = 0.0  # seconds the handler ran
     completed_in_transaction: bool = field(default=False, repr=False)
+    source: Any = field(default=None, repr=False)  # the source it came from (core.source.Source)
+    receipt: Any = field(default=None, repr=False)  # the source's own handle (pgmq: msg_id, read_ct)
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Job:

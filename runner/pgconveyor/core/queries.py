@@ -48,6 +48,7 @@ where effective_queue is not null
 group by effective_queue
 order by effective_queue
 """
+PGMQ_AVAILABLE = "select conveyor._pgmq_available()"
 PGMQ_READ = "select msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt from conveyor.pgmq_read(%s, %s, %s)"
 PGMQ_ACK = "select conveyor.pgmq_ack(%s, %s::bigint[], %s::integer[])"
 PGMQ_FAIL = "select conveyor.pgmq_fail(%s, %s, %s, %s, %s, %s)"

@@ -1,7 +1,12 @@
-"""The worker loop: claim with conveyor.claim_batch(), run handlers, report outcomes in batches.
+"""The worker loop: claim from each source, run handlers, report outcomes in batches.
 
-Four connections: one claims, one reports outcomes, one renews leases (and beats
-the worker's heartbeat), one LISTENs. Claims and reports run side by side, so a
+Sources (``core.source``): the jobs table (``conveyor.claim_batch`` and friends)
+and any pgmq queues (``pgconveyor.sources.pgmq``). Every job, whatever its source,
+runs through the one executor (``core.executors.execute``), is reported by the one
+reporter below (batched acks, fenced failures) and gets the same log line.
+
+Connections: one per source claims, one reports outcomes, one renews leases (and
+beats the worker's heartbeat), one LISTENs. Claims and reports run side by side, so a
 batch's completions never wait for the next claim; renewals have a connection of
 their own, so neither a slow claim nor a handler's open transaction holds them up.
 The jobs the worker owns are keyed by lease (job id and lease token): a job this
@@ -30,10 +35,11 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError
-from pgconveyor.core.db import Link, Stopping, fetchall
+from pgconveyor.core.db import Link, Stopping
 from pgconveyor.core.executors import NoHandlerError, clamp_delay, execute
 from pgconveyor.core.models import Job
 from pgconveyor.core.registry import HandlerSpec
+from pgconveyor.core.source import JobsTable, Source, id_arrays
 
 log = logging.getLogger("conveyor.worker")
 
@@ -49,6 +55,7 @@ class Stats:
     lost_leases: int = 0
     refused: int = 0  # reports the database refused for good: left to their lease expiry
     by_type: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)  # outcomes per source ("jobs", "pgmq:<queue>")
 
 
 __all__ = ["NoHandlerError", "Stats", "Worker", "id_arrays", "lease_key"]
@@ -58,19 +65,6 @@ LeaseKey = tuple[int, uuid.UUID]
 
 def lease_key(job: Job) -> LeaseKey:
     return (job.id, job.lease_token)
-
-
-def id_arrays(jobs: list[Job]) -> tuple[str, str]:
-    """Job ids and lease tokens as Postgres array literals: one text parameter each.
-
-    Adapting a Python list element by element costs more than the SQL it feeds;
-    ids are integers and tokens UUIDs, so the literals need no quoting. A token goes
-    as its 32 hex digits (``UUID.hex``, which Postgres' uuid input accepts), about
-    three times cheaper to make than ``str(uuid)`` with its hyphens.
-    """
-    ids = "{" + ",".join([str(j.id) for j in jobs]) + "}"
-    tokens = "{" + ",".join([j.lease_token.hex for j in jobs]) + "}"
-    return ids, tokens
 
 
 class Worker:
@@ -91,17 +85,31 @@ class Worker:
         name: str | None = None,
         stop_when: Callable[[Worker], Awaitable[bool]] | None = None,
         install_signals: bool = True,
+        sources: list[Source] | None = None,
+        jobs_table: bool = True,
+        one_batch: bool = False,
     ):
         self.handlers = handlers
         self.job_types = sorted(set(job_types if job_types else handlers))
-        if not self.job_types:
-            raise ConfigError("no job types to run: no handler is registered and --job-types is empty")
+        self.sources: list[Source] = []
+        if jobs_table:
+            if not self.job_types:
+                raise ConfigError(
+                    "no job types to run: no handler is registered (name your handler modules with "
+                    "--handlers or CONVEYOR_HANDLERS) and --job-types is empty"
+                )
+            self.sources.append(JobsTable(self.job_types, timedelta(seconds=lease) if lease else None))
+        self.sources.extend(sources or [])
+        if not self.sources:
+            raise ConfigError("nothing to run: no job types and no pgmq queue")
         if concurrency < 1 or batch_size < 1:
             raise ConfigError("--concurrency and --batch-size must be at least 1")
         self.concurrency = concurrency
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease) if lease else None
-        self.once = once
+        self.once = once or one_batch
+        # One claim per source, run to the end, reported: POST /api/jobs/process.
+        self.one_batch = one_batch
         self.poll_interval = poll_interval
         self.grace = grace
         self.listen = listen
@@ -128,10 +136,13 @@ class Worker:
         self._failures: list[tuple[Job, str, float | None, bool]] = []
         self._flushing = 0  # _flush calls under way: their batch has left the lists but is not reported yet
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conveyor-handler")
-        self.claim_link = Link(url, "claim", self._should_abort)
+        self.claim_links = {src.name: Link(url, f"claim-{src.name}", self._should_abort) for src in self.sources}
         self.report_link = Link(url, "report", self._should_abort)
         self.lease_link = Link(url, "lease", self._should_abort)
         self._report_task: asyncio.Task[Any] | None = None
+        # Only a worker of the jobs table is a live worker for its job types (fallback mode reads it).
+        self._beats = jobs_table
+        self._other_wakes: list[asyncio.Event] = []  # claim loops of sources without NOTIFY
         self.url = url
         self.exit_code = 0
 
@@ -157,6 +168,8 @@ class Worker:
             )
             self._stopping = True
         self._wake.set()
+        for wake in self._other_wakes:
+            wake.set()
         self._report_wake.set()
 
     async def run(self) -> int:
@@ -175,11 +188,17 @@ class Worker:
         tasks.append(asyncio.create_task(self._heartbeat_loop(), name="heartbeat"))
         if self.listen:
             tasks.append(asyncio.create_task(self._listen_loop(), name="listen"))
+        loops = [asyncio.create_task(self._claim_loop(src), name=f"claim-{src.name}") for src in self.sources]
         try:
-            await self._claim_loop()
+            await asyncio.gather(*loops)
+            if self.once and not self._stopping:
+                await self._until_idle()
         except Stopping:
             pass
         finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
             await self._shutdown(tasks)
             if self.install_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT):
@@ -241,58 +260,78 @@ class Worker:
             )
         except (psycopg.Error, TimeoutError, Stopping):
             pass
-        await self.claim_link.close()
+        for link in self.claim_links.values():
+            await link.close()
         await self.report_link.close()
         await self.lease_link.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _release(self, jobs: list[Job]) -> None:
-        ids, tokens = id_arrays(jobs)
-        try:
-            rows = await asyncio.wait_for(
-                self.report_link.run(lambda c: fetchall(c, queries.RELEASE_JOBS, (ids, tokens)), retry=False),
-                timeout=5,
-            )
-            self.stats.released += len(rows)
-            for job in jobs:
-                self.owned.pop(lease_key(job), None)
-            log.info("unfinished jobs handed back", extra={"worker": self.name, "count": len(rows)})
-        except (psycopg.Error, TimeoutError, Stopping) as exc:
-            log.warning(
-                "could not hand jobs back; they will be rescued when their leases expire",
-                extra={"count": len(jobs), "error": str(exc)},
-            )
+        for source, group in _by_source(jobs).items():
+            try:
+                n = await asyncio.wait_for(
+                    self.report_link.run(lambda c, s=source, g=group: s.release(c, g), retry=False), timeout=5
+                )
+                self.stats.released += n
+                for job in group:
+                    self.owned.pop(lease_key(job), None)
+                log.info("unfinished jobs handed back", extra={"worker": self.name, "source": source.name, "count": n})
+            except (psycopg.Error, TimeoutError, Stopping) as exc:
+                log.warning(
+                    "could not hand jobs back; they will be rescued when their leases expire",
+                    extra={"count": len(group), "source": source.name, "error": _first_line(exc)},
+                )
 
     # -- claiming ---------------------------------------------------------------
 
-    async def _claim(self, want: int) -> list[Job]:
-        params = (self.name, want, self.job_types, self.lease)
-        rows = await self.claim_link.run(lambda c: fetchall(c, queries.CLAIM_BATCH, params, binary=True))
-        return [Job.from_row(r) for r in rows]
+    async def _claim(self, source: Source, want: int) -> list[Job]:
+        link = self.claim_links[source.name]
+        return await link.run(lambda c: source.claim(c, self.name, want))
 
-    async def _claim_loop(self) -> None:
+    async def _claim_loop(self, source: Source) -> None:
         # Claim again once half a batch of slots is free: big enough batches to be
         # cheap, small enough that slots do not sit idle while work is waiting.
         threshold = max(1, min(self.batch_size, self.concurrency) // 2)
+        wake = self._wake if source.wakes_on_notify else asyncio.Event()
+        if not source.wakes_on_notify:
+            self._other_wakes.append(wake)
         while not self._stopping:
             if self.stop_when is not None and await self.stop_when(self):
                 break
             free = self.concurrency - len(self.active)
             want = min(self.batch_size, free)
             if want >= threshold or (want > 0 and not self.active):
-                self._wake.clear()
-                jobs = await self._claim(want)
+                wake.clear()
+                try:
+                    jobs = await self._claim(source, want)
+                except psycopg.Error as exc:
+                    if source.kind == "jobs":
+                        raise
+                    # A queue that cannot be read now (a message the SQL side refuses,
+                    # a dropped queue) never stops the worker: log, wait, try again.
+                    log.error("claim failed", extra={"source": source.name, "error": _first_line(exc)})
+                    jobs = []
                 self.stats.claimed += len(jobs)
                 self._dispatch(jobs)
+                if self.one_batch:
+                    break
                 if len(jobs) == want:
                     continue  # there may be more waiting: claim again at once
-                if self.once and not jobs and not self.active:
-                    await self._drain_reports()
+                if self.once and not jobs and not any(j.source is source for j in self.active.values()):
                     break
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                await asyncio.wait_for(wake.wait(), timeout=self.poll_interval)
             except TimeoutError:
                 pass
+
+    async def _until_idle(self) -> None:
+        """--once and one batch: every claimed job has run and its outcome is reported."""
+        while self.active and not self._stopping:
+            self._idle.clear()
+            if not self.active:
+                break
+            await self._idle.wait()
+        await self._drain_reports()
 
     async def _drain_reports(self) -> None:
         # A flush takes its batch off the lists before the database answers: wait for
@@ -337,6 +376,8 @@ class Worker:
                 finally:
                     self.active.pop(lease_key(job), None)
                     self._wake.set()
+                    for wake in self._other_wakes:
+                        wake.set()
                     if not self.active:
                         self._idle.set()
             waiter = loop.create_future()
@@ -354,7 +395,8 @@ class Worker:
         if spec is None:
             have = ", ".join(sorted(self.handlers)) or "none"
             missing = f" in worker {self.name}; it has handlers for: {have}"
-        outcome = await execute(spec, job, "jobs", pool=self._pool, missing=missing)
+        source = job.source
+        outcome = await execute(spec, job, source.kind, limit=source.limit, pool=self._pool, missing=missing)
         job.duration = outcome.duration
         if outcome.error is not None:
             self._failures.append((job, outcome.error, outcome.retry_delay, outcome.permanent))
@@ -378,10 +420,12 @@ class Worker:
         elif outcome == "refused":
             self.stats.refused += 1
         self.stats.by_type[job.job_type] = self.stats.by_type.get(job.job_type, 0) + 1
+        name = job.source.name
+        self.stats.by_source[name] = self.stats.by_source.get(name, 0) + 1
         level = logging.INFO if outcome == "completed" else logging.ERROR if outcome == "refused" else logging.WARNING
         if log.isEnabledFor(level):
             extra = {
-                "job_id": job.id,
+                **job.source.log_fields(job),
                 "job_type": job.job_type,
                 "attempt": job.attempt,
                 "duration_ms": round(duration * 1000, 2),
@@ -431,49 +475,45 @@ class Worker:
         # One batch holds each job id once: the same job under an old and a new lease
         # (lost, then claimed again here) goes in two calls, so each gets its own answer.
         batch: list[Job] = []
-        seen: set[int] = set()
+        seen: set[tuple[int, int]] = set()
         rest: list[Job] = []
         for job in self._completions[:1000]:
-            if job.id in seen:
+            mark = (id(job.source), job.id)
+            if mark in seen:
                 rest.append(job)
             else:
-                seen.add(job.id)
+                seen.add(mark)
                 batch.append(job)
         del self._completions[:1000]
         self._completions[:0] = rest
-        ids, tokens = id_arrays(batch)
-        try:
-            rows = await self.report_link.run(lambda c: fetchall(c, queries.COMPLETE_JOBS, (ids, tokens)))
-        except Stopping:
-            self._completions[:0] = batch  # reported at shutdown, or released
-            raise
-        except Exception as exc:
-            # Not transient (Link retries those): the database refuses this report.
-            # Leave the jobs to their lease expiry: no renewal, no hand-back.
-            for job in batch:
-                self._refused(job, "complete", exc)
-            return
-        done = {r[0] for r in rows}
-        for job in batch:
-            self.owned.pop(lease_key(job), None)
-            if job.id in done:
-                self._finished(job, "completed", job.duration)
-            else:
-                self._finished(job, "stale", job.duration, "lease lost before completion; outcome discarded")
+        groups = _by_source(batch)
+        for n, (source, group) in enumerate(groups.items()):
+            try:
+                done = await self.report_link.run(lambda c, s=source, g=group: s.ack(c, g))
+            except Stopping:
+                later = [j for grp in list(groups.values())[n:] for j in grp]
+                self._completions[:0] = later  # reported at shutdown, or released
+                raise
+            except Exception as exc:
+                # Not transient (Link retries those): the database refuses this report.
+                # Leave the jobs to their lease expiry: no renewal, no hand-back.
+                for job in group:
+                    self._refused(job, "complete", exc)
+                continue
+            for job in group:
+                self.owned.pop(lease_key(job), None)
+                if job.id in done:
+                    self._finished(job, "completed", job.duration)
+                else:
+                    self._finished(job, "stale", job.duration, "lease lost before completion; outcome discarded")
 
     async def _report_failure(self, job: Job, error: str, delay: float | None, permanent: bool) -> None:
-        params = (job.id, job.lease_token, error, clamp_delay(delay), permanent)
+        source = job.source
         try:
-            rows = await self.report_link.run(lambda c: fetchall(c, queries.FAIL_JOB, params))
-            outcome = rows[0][0]
+            outcome = await self.report_link.run(lambda c: source.fail(c, job, error, clamp_delay(delay), permanent))
         except Stopping:
             self._failures.insert(0, (job, error, delay, permanent))
             raise
-        except psycopg.Error as exc:
-            if exc.sqlstate != "CV001":
-                self._refused(job, "fail", exc)
-                return
-            outcome = "stale"
         except Exception as exc:
             self._refused(job, "fail", exc)
             return
@@ -504,10 +544,14 @@ class Worker:
         while True:
             try:
                 now = time.monotonic()
-                due = [j for j in self.owned.values() if not j.lost and j.lease_deadline - now < j.lease_seconds / 2]
+                due = [
+                    j
+                    for j in self.owned.values()
+                    if not j.lost and j.source.renews and j.lease_deadline - now < j.lease_seconds / 2
+                ]
                 if due:
                     await self._extend(due)
-                if now - last_beat >= self.heartbeat_every:
+                if self._beats and now - last_beat >= self.heartbeat_every:
                     failed = self.stats.retried + self.stats.dead
                     params = (self.name, self.job_types, len(self.active), self.stats.completed, host, pid, failed)
                     await self.lease_link.run(lambda c, p=params: c.execute(queries.WORKER_HEARTBEAT, p))
@@ -518,30 +562,31 @@ class Worker:
                 log.warning("heartbeat failed", extra={"error": _first_line(exc)})
             # Wake at least four times per shortest lease: a lease is renewed once half
             # of it is left, and a 1 s tick would miss that window for leases of 2 s or less.
-            shortest = min((j.lease_seconds for j in self.owned.values() if not j.lost), default=4.0)
+            shortest = min(
+                (j.lease_seconds for j in self.owned.values() if not j.lost and j.source.renews), default=4.0
+            )
             await asyncio.sleep(max(0.05, min(1.0, self.heartbeat_every, shortest / 4)))
 
     async def _extend(self, jobs: list[Job]) -> None:
-        ids, tokens = id_arrays(jobs)
-        started = time.monotonic()
-        rows = await self.lease_link.run(lambda c: fetchall(c, queries.EXTEND_LEASES, (ids, tokens, self.lease)))
-        # Each renewal follows the lease end the database granted (the job type's lease
-        # may have changed since the claim), measured on the database's clock.
-        kept = {(r[0], r[1]): r[2] for r in rows}
-        for job in jobs:
-            left = kept.get(lease_key(job))
-            if left is not None:
-                job.lease_deadline = started + left
-                # Unrenewed (its row is locked by the handler's own open transaction):
-                # a short remainder, so the next try comes soon.
-                job.lease_seconds = max(left, 0.1)
-            elif lease_key(job) in self.owned and not job.completed_in_transaction:
-                job.lost = True
-                self.stats.lost_leases += 1
-                log.warning(
-                    "lease lost: the job may run again elsewhere; this run's outcome will be refused",
-                    extra={"job_id": job.id, "job_type": job.job_type, "attempt": job.attempt},
-                )
+        for source, group in _by_source(jobs).items():
+            started = time.monotonic()
+            kept = await self.lease_link.run(lambda c, s=source, g=group: s.extend(c, g))
+            # Each renewal follows the lease end the database granted (the job type's
+            # lease may have changed since the claim), measured on the database's clock.
+            for job in group:
+                left = kept.get(lease_key(job))
+                if left is not None:
+                    job.lease_deadline = started + left
+                    # Unrenewed (its row is locked by the handler's own open transaction):
+                    # a short remainder, so the next try comes soon.
+                    job.lease_seconds = max(left, 0.1)
+                elif lease_key(job) in self.owned and not job.completed_in_transaction:
+                    job.lost = True
+                    self.stats.lost_leases += 1
+                    log.warning(
+                        "lease lost: the job may run again elsewhere; this run's outcome will be refused",
+                        extra={"job_id": job.id, "job_type": job.job_type, "attempt": job.attempt},
+                    )
 
     async def _listen_loop(self) -> None:
         wanted = set(self.job_types) | {"*"}
@@ -563,6 +608,13 @@ class Worker:
             return
         finally:
             await link.close()
+
+
+def _by_source(jobs: list[Job]) -> dict[Any, list[Job]]:
+    groups: dict[Any, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.source, []).append(job)
+    return groups
 
 
 def _first_line(exc: BaseException) -> str:

@@ -20,8 +20,9 @@ from pgconveyor.core import queries
 from pgconveyor.core.config import database_url
 from pgconveyor.core.registry import load_handlers
 from pgconveyor.core.worker import Worker
-from pgconveyor.ops.cli import _connect, render_status
 from pgconveyor.ops.companions import run_with_companions
+from pgconveyor.ops.console import connect as _connect
+from pgconveyor.ops.console import render_status
 
 JOB_TYPES = ["calendar_sync", "risk_check", "housekeeping", "execution", "order_close", "alert", "metric"]
 
