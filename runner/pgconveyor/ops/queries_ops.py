@@ -22,6 +22,7 @@ TICK = "select schedule, due_at, job_id from conveyor.tick()"
 RECONCILE = "select conveyor.reconcile_schedules()"
 HOUSEKEEPING = "select conveyor.housekeeping()"
 HEALTH = "select conveyor.health()"
+HYBRID_STATUS = "select conveyor.hybrid_status()"
 
 QUEUE_HEALTH = """
 select job_type, ready, scheduled, running, completed_1h, failed_1h, dead,
