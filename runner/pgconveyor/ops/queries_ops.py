@@ -41,5 +41,5 @@ RUN_TIME_BUCKETS = (
     "select job_type, counts, total, sum_seconds from conveyor.run_time_buckets(%s::interval, %s::float8[])"
 )
 
-LIST_SETTINGS = "select name, value, description from conveyor.settings order by name"
+LIST_SETTINGS = "select name, value, description from conveyor.list_settings()"
 SET_SETTING = "select conveyor.set_setting(%s, %s)"
