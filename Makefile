@@ -26,6 +26,10 @@ db-stop: install ## stop the embedded cluster
 migrate: install ## apply migrations, functions and cron to DATABASE_URL (or the embedded cluster)
 	@$(BIN)/conveyor migrate
 
+rollback: install ## roll back to an earlier version with its own functions: make rollback TO=0200_routing (or TO=base)
+	@if [ -z "$(TO)" ]; then echo "make rollback TO=<migration id>|base (ids: ls migrations)"; exit 2; fi
+	@$(BIN)/conveyor migrate --to "$(TO)"
+
 run: install db-start migrate ## the demo: embedded cluster, migrate, a few hundred jobs through the jobs table and pgmq, status and health
 	@$(BIN)/conveyor demo
 
@@ -53,4 +57,4 @@ format: install ## format Python and SQL in place
 	@$(BIN)/ruff check --fix .
 	@$(BIN)/sqlfluff fix --processes 2 $(SQL_DIRS)
 
-.PHONY: help install db-start db-stop migrate run lint test soak bench format
+.PHONY: help install db-start db-stop migrate rollback run lint test soak bench format

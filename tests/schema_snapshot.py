@@ -3,7 +3,8 @@
 ``snapshot(conn)`` lists, one line each and sorted: enum types, tables (with their
 storage options and row-level security), columns, constraints, indexes, triggers,
 sequences, views (their columns), functions (signature, return type, language,
-volatility, security, settings) and who may use each object. The owner role is
+volatility, security, settings), row-level security policies, the producer API's
+functions (schema conveyor_api) and who may use each object. The owner role is
 written ``<owner>`` so the dump does not depend on who ran the migration.
 ``bodies=True`` adds every function's ``pg_get_functiondef`` and every view's
 definition, for comparisons between two databases of the same checkout.
@@ -132,14 +133,38 @@ def queries(bodies: bool, include_yoyo: bool) -> list[tuple[str, str]]:
             where p.pronamespace = 'conveyor'::regnamespace
             """,
         ),
+        (
+            "policy",
+            f"""
+            select format('%s.%s for %s to %s using (%s)', c.relname, p.polname, p.polcmd,
+                          (select string_agg(case when r = 0 then 'PUBLIC' else pg_get_userbyid(r) end, ',' order by 1)
+                           from unnest(p.polroles) as r),
+                          pg_get_expr(p.polqual, p.polrelid))
+            from pg_policy p join pg_class c on c.oid = p.polrelid
+            where c.relnamespace = 'conveyor'::regnamespace {rel_filter}
+            """,
+        ),
+        (
+            # The producer API: security definer wrappers in a schema of their own.
+            "api function",
+            f"""
+            select format('%s(%s) returns %s language=%s volatility=%s security=%s config=%s grants=%s',
+                          p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname,
+                          p.provolatile::text, case when p.prosecdef then 'definer' else 'invoker' end,
+                          coalesce(array_to_string(p.proconfig, ','), '-'), {_acl("proc")})
+            from pg_proc p join pg_language l on l.oid = p.prolang
+            join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = 'conveyor_api'
+            """,
+        ),
     ]
     if bodies:
         out += [
             (
                 "function body",
                 """
-                select pg_get_functiondef(p.oid) from pg_proc p
-                where p.pronamespace = 'conveyor'::regnamespace and p.prokind in ('f', 'p')
+                select pg_get_functiondef(p.oid) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                where n.nspname in ('conveyor', 'conveyor_api') and p.prokind in ('f', 'p')
                 """,
             ),
             (

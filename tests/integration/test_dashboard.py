@@ -116,21 +116,14 @@ def test_alert_rules_fire_only_on_their_problem(conn):
 
 
 def test_a_read_only_grafana_role_can_run_every_query(busy, db_url):
-    """The role docs/operations.md sets up (with RLS policies, as on Supabase) sees every panel and alert."""
+    """The role docs/operations.md sets up (grant_reader: RLS policies, no BYPASSRLS) sees every panel and alert."""
     role = f"grafana_reader_{db_url.rsplit('_', 1)[-1]}"
     conn = busy
     conn.execute("update conveyor.schedules set enabled = false")  # pg_cron does not run them in a test database
     conn.execute(f"create role {role} nologin")
     try:
-        conn.execute(f"grant usage on schema conveyor to {role}")
-        conn.execute(f"grant select on all tables in schema conveyor to {role}")
-        conn.execute(f"grant execute on all functions in schema conveyor to {role}")
-        # pgmq depth is part of health(): the reader needs to see pgmq's queues too.
-        conn.execute(f"grant usage on schema pgmq to {role}")
-        conn.execute(f"grant select on all tables in schema pgmq to {role}")
-        tables = [r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'conveyor'")]
-        for table in tables:
-            conn.execute(f"create policy grafana_read on conveyor.{table} for select to {role} using (true)")
+        conn.execute("select conveyor.grant_reader(%s)", (role,))
+        assert not conn.execute("select rolbypassrls from pg_roles where rolname = %s", (role,)).fetchone()[0]
         for name, _fmt, sql in panel_queries():
             # In one transaction now() stands still: the reader must see exactly what the owner sees.
             with conn.transaction():
@@ -148,7 +141,6 @@ def test_a_read_only_grafana_role_can_run_every_query(busy, db_url):
             conn.execute("select conveyor.enqueue('alert', '{}')")
     finally:
         conn.execute("reset role")
-        conn.execute(f"drop owned by {role}")
         conn.execute(f"drop role {role}")
 
 

@@ -58,6 +58,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         from pgconveyor.ops.cluster import Cluster
 
         Cluster.default().start()
+    if args.to:
+        from pgconveyor.ops.rollback import migrate_to
+
+        back = migrate_to(database_url(), args.to, echo=lambda m: print(f"conveyor: {m}"))
+        print(f"conveyor: at {back.to_version} (was {back.from_version})")
+        return 0
     report = migrate(database_url(), echo=lambda m: print(f"conveyor: {m}"))
     if not report.applied_migrations:
         print("conveyor: schema is up to date")
@@ -227,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(func=cmd_db)
 
     mg = sub.add_parser("migrate", help="apply migrations, functions and cron schedules (idempotent)")
+    mg.add_argument(
+        "--to",
+        metavar="VERSION",
+        help="roll back to an earlier migration id (or 'base'), with that version's functions (docs/operations.md)",
+    )
     mg.set_defaults(func=cmd_migrate)
 
     wk = sub.add_parser("worker", help="run jobs")

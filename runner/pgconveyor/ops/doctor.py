@@ -61,8 +61,21 @@ def check_security(conn: psycopg.Connection[Any], args: argparse.Namespace) -> I
                        then has_table_privilege(%(r)s, c.oid, p.priv) else false end
             union all
             select format('function %%s', p.oid::regprocedure)
-            from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'conveyor'
+            from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname in ('conveyor', 'conveyor_api')
             where has_function_privilege(%(r)s, p.oid, 'execute')
+            union all
+            select 'schema conveyor_api' from pg_namespace n
+            where n.nspname = 'conveyor_api' and has_schema_privilege(%(r)s, n.oid, 'usage')
+            union all
+            select format('policy %%s on %%s', p.polname, p.polrelid::regclass)
+            from pg_policy p join pg_class c on c.oid = p.polrelid
+            where c.relnamespace = 'conveyor'::regnamespace
+              and (0 = any(p.polroles) or exists (select from pg_roles r where r.rolname = %(r)s
+                                                   and r.oid = any(p.polroles)))
+            union all
+            select format('role %%s (member)', g) from unnest(array['conveyor_producer', 'conveyor_reader']) as g
+            where %(r)s <> 'public' and exists (select from pg_roles where rolname = g)
+              and pg_has_role(%(r)s, g, 'member')
             """,
             {"r": role},
         )
@@ -109,7 +122,7 @@ def check_security(conn: psycopg.Connection[Any], args: argparse.Namespace) -> I
         conn,
         """
         select p.oid::regprocedure::text
-        from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'conveyor'
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname in ('conveyor', 'conveyor_api')
         where not exists (select from unnest(p.proconfig) c where c like 'search\\_path=%%')
         order by 1
         """,
@@ -247,11 +260,137 @@ def check_pooler(conn: psycopg.Connection[Any], args: argparse.Namespace) -> Ite
         yield Finding(OK, "connections", f"{used} of {limit} connections in use")
 
 
+def _has_function(conn: psycopg.Connection[Any], name: str) -> bool:
+    return bool(_rows(conn, "select 1 from pg_proc where oid = to_regproc(%s)", (name,)))
+
+
+def check_pgmq(conn: psycopg.Connection[Any], args: argparse.Namespace) -> Iterator[Finding]:
+    """pgmq this role may not use, and queues named by a route that do not exist."""
+    from pgconveyor.ops.pgmq_setup import grant_fix, pgmq_access
+
+    if not _has_function(conn, "conveyor.list_routes"):
+        return
+    queues = sorted(
+        {q for (q,) in _rows(conn, "select queue_name from conveyor.list_routes() where destination = 'pgmq'")}
+    )
+    access = pgmq_access(conn)
+    if not access.installed:
+        if queues:
+            yield Finding(
+                WARNING,
+                "pgmq",
+                f"pgmq is not installed: routes to {', '.join(queues)} fall back to the jobs table",
+                "enable the pgmq extension (Supabase: Database > Extensions), then `conveyor migrate`",
+            )
+        return
+    if access.missing():
+        yield Finding(
+            PROBLEM,
+            "pgmq",
+            f"pgmq belongs to {access.owner} and {access.role} has no {' or '.join(access.missing())} privilege on"
+            " schema pgmq: routes to pgmq queues fall back to the jobs table",
+            grant_fix(access),
+        )
+        if not access.usage:
+            return
+    wanted = [q + suffix for q in queues for suffix in ("", "_dlq")]
+    existing = {r[0] for r in _rows(conn, "select queue_name from pgmq.meta")} if wanted else set()
+    missing = [q for q in wanted if q not in existing]
+    if missing:
+        yield Finding(
+            PROBLEM,
+            "pgmq",
+            f"pgmq queues named by routes do not exist: {', '.join(missing)} (dispatch to them fails)",
+            "`conveyor migrate` creates them (or `select pgmq.create('<queue>');`)",
+        )
+    denied = [
+        q
+        for (q,) in _rows(
+            conn,
+            "select q from unnest(%s::text[]) as q where to_regclass('pgmq.' || quote_ident('q_' || q)) is not null"
+            " and not has_table_privilege('pgmq.' || quote_ident('q_' || q), 'select, insert, update, delete')",
+            (sorted(existing & set(wanted)),),
+        )
+    ]
+    if denied:
+        yield Finding(
+            PROBLEM,
+            "pgmq",
+            f"{access.role} may not read and write the pgmq queues {', '.join(denied)}",
+            grant_fix(access),
+        )
+    if not missing and not denied and not access.missing():
+        yield Finding(OK, "pgmq", f"pgmq queues in place: {', '.join(wanted) or 'none routed'}")
+
+
+def check_cron_jobs(conn: psycopg.Connection[Any], args: argparse.Namespace) -> Iterator[Finding]:
+    """Every enabled schedule has its pg_cron job (when pg_cron runs in this database)."""
+    if not _has_function(conn, "conveyor.list_schedules"):
+        return
+    if not _rows(conn, "select 1 from pg_namespace where nspname = 'cron' and has_schema_privilege(oid, 'usage')"):
+        return  # no pg_cron here: check_extensions says so
+    missing = [
+        name for (name,) in _rows(conn, "select schedule from conveyor.list_schedules() where enabled and not cron_job")
+    ]
+    if missing:
+        yield Finding(
+            PROBLEM,
+            "pg_cron jobs",
+            f"enabled schedules without their pg_cron job: {', '.join(missing)} (they will not run)",
+            "`conveyor migrate` (or `select conveyor.reconcile_schedules();`) creates conveyor_<schedule> jobs",
+        )
+    else:
+        yield Finding(OK, "pg_cron jobs", "every enabled schedule has its pg_cron job")
+
+
+# Zones that are UTC all year: pg_cron's default is GMT.
+UTC_CHECK = """
+select coalesce(nullif(current_setting('cron.timezone', true), ''), 'GMT') as zone,
+       ('2024-01-15 12:00'::timestamp at time zone coalesce(nullif(current_setting('cron.timezone', true), ''), 'GMT'))
+           = '2024-01-15 12:00+00'
+       and ('2024-07-15 12:00'::timestamp
+            at time zone coalesce(nullif(current_setting('cron.timezone', true), ''), 'GMT')) = '2024-07-15 12:00+00'
+"""
+
+
+def cron_timezone_problem(conn: psycopg.Connection[Any]) -> str | None:
+    """What goes wrong when pg_cron (1.5+) reads cron expressions in a zone other than UTC, or None."""
+    try:
+        with conn.transaction():
+            zone, utc = _rows(conn, UTC_CHECK)[0]
+    except psycopg.errors.InvalidParameterValue:  # a zone Postgres does not know: pg_cron would refuse it too
+        return None
+    if utc:
+        return None
+    return (
+        f"pg_cron reads cron expressions in cron.timezone = {zone}, but conveyor's schedule health, `conveyor"
+        " schedule tick` and POST /api/jobs/cron read them in UTC: pg_cron fires at other times than health expects"
+        " (missed-schedule alerts) and than tick would"
+    )
+
+
+def check_cron_timezone(conn: psycopg.Connection[Any], args: argparse.Namespace) -> Iterator[Finding]:
+    problem = cron_timezone_problem(conn)
+    if problem:
+        yield Finding(
+            PROBLEM,
+            "cron time zone",
+            problem,
+            "set cron.timezone = 'GMT' (pg_cron's default; `alter system set cron.timezone = 'GMT'` and restart,"
+            " or ask Supabase support) and write schedules in UTC",
+        )
+    else:
+        yield Finding(OK, "cron time zone", "schedules are read in UTC by pg_cron and conveyor alike")
+
+
 CHECKS: list[Check] = [
     check_schema,
     check_security,
     check_extensions,
     check_cron_history,
+    check_cron_jobs,
+    check_cron_timezone,
+    check_pgmq,
     check_leases,
     check_old_transactions,
     check_pooler,
@@ -287,7 +426,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    dr = sub.add_parser("doctor", help="check a live database: security, extensions, leases, old transactions, pooler")
+    dr = sub.add_parser(
+        "doctor",
+        help="check a live database: security, extensions, pg_cron, pgmq, leases, old transactions, pooler",
+    )
     dr.add_argument("--old-xact-seconds", type=float, default=300, help="flag transactions older than this (300)")
     dr.add_argument("--expired-grace", type=float, default=60, help="flag leases expired longer than this (60 s)")
     dr.add_argument("--cron-history-mb", type=float, default=100, help="flag cron.job_run_details above this (100)")

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-from pgconveyor.core.config import CRON_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR
+from pgconveyor.core.config import CRON_DIR, MIGRATIONS_DIR
 
 log = logging.getLogger("conveyor.migrate")
 
@@ -57,14 +57,9 @@ def _apply_yoyo(url: str) -> list[str]:
 
 
 def _sql_files(folder: Path) -> list[Path]:
-    """Every .sql file below ``folder``, in the order of its numeric prefix.
+    from pgconveyor.ops.code_sets import sql_files
 
-    functions/ is grouped by concern in subfolders (core, schedules, health, routing,
-    pgmq, outbox, grants); the prefix alone, not the folder, decides the order, so a
-    file can move between folders without changing what is created before it.
-    """
-    files = [p for p in folder.rglob("*.sql") if not p.name.startswith("test")]
-    return sorted(files, key=lambda p: (p.name, str(p)))
+    return sql_files(folder)
 
 
 def available_extensions(conn: psycopg.Connection) -> set[str]:
@@ -99,6 +94,7 @@ def _ensure_pg_cron(conn: psycopg.Connection, report: MigrateReport) -> bool:
 
 
 def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: bool | None = None) -> MigrateReport:
+    from pgconveyor.ops import code_sets
     from pgconveyor.ops.pgmq_setup import ensure_pgmq, install_allowed
 
     report = MigrateReport()
@@ -113,13 +109,26 @@ def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: b
             pgmq_ok, pgmq_note = ensure_pgmq(url, lock_conn, install_allowed(install_pgmq))
             if pgmq_note:
                 report.notes.append(pgmq_note)
+            code = code_sets.current(code_sets.migration_order()[-1])
             with lock_conn.transaction():
-                for path in _sql_files(FUNCTIONS_DIR):
-                    lock_conn.execute(path.read_text())
+                for f in code.functions:
+                    lock_conn.execute(f.sql)
                     report.functions += 1
+                # What ran at this version, for `conveyor migrate --to` (ops/rollback.py).
+                code_sets.record(lock_conn, code)
             say(f"{report.functions} function and view files applied")
             if pgmq_ok:
-                report.pgmq_queues = [r[0] for r in lock_conn.execute("select conveyor.ensure_pgmq_queues()")]
+                try:
+                    with lock_conn.transaction():
+                        report.pgmq_queues = [r[0] for r in lock_conn.execute("select conveyor.ensure_pgmq_queues()")]
+                except psycopg.errors.InsufficientPrivilege as exc:
+                    # pgmq usable but not ours to extend: finish the rest, say how to fix it.
+                    from pgconveyor.ops.pgmq_setup import grant_fix, pgmq_access
+
+                    report.notes.append(
+                        f"pgmq queues could not be created ({exc.diag.message_primary}): dispatch to a missing "
+                        f"queue fails until it exists. To fix, {grant_fix(pgmq_access(lock_conn))}."
+                    )
                 for queue in report.pgmq_queues:
                     say(f"pgmq queue {queue} created")
             cron_files = _sql_files(CRON_DIR)
@@ -132,6 +141,11 @@ def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: b
                     say(f"{report.cron_files} cron files applied")
             else:
                 _ensure_pg_cron(lock_conn, report)
+            from pgconveyor.ops.doctor import cron_timezone_problem
+
+            tz_problem = cron_timezone_problem(lock_conn)
+            if tz_problem:
+                report.notes.append(f"{tz_problem}. Set cron.timezone = 'GMT' (see `conveyor doctor`).")
             for note in report.notes:
                 say(f"note: {note}")
         finally:

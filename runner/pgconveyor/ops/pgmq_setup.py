@@ -11,6 +11,7 @@ Without pgmq nothing breaks: routes to pgmq queues fall back to the jobs table.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import psycopg
 
@@ -37,8 +38,64 @@ def pgmq_present(conn: psycopg.Connection) -> bool:
     return conn.execute("select pg_catalog.to_regclass('pgmq.meta') is not null").fetchone()[0]
 
 
+@dataclass
+class PgmqAccess:
+    """What this role may do with an existing pgmq schema (not installed: ``owner`` is None)."""
+
+    owner: str | None
+    role: str
+    usage: bool = False
+    create: bool = False
+
+    @property
+    def installed(self) -> bool:
+        return self.owner is not None
+
+    def missing(self) -> list[str]:
+        return [p for p, ok in (("usage", self.usage), ("create", self.create)) if not ok]
+
+
+def pgmq_access(conn: psycopg.Connection) -> PgmqAccess:
+    row = conn.execute(
+        """
+        select n.nspowner::regrole::text, current_user::text,
+               pg_catalog.has_schema_privilege(n.oid, 'usage'), pg_catalog.has_schema_privilege(n.oid, 'create')
+        from pg_catalog.pg_namespace as n where n.nspname = 'pgmq'
+        """
+    ).fetchone()
+    if row is None:
+        return PgmqAccess(None, conn.execute("select current_user::text").fetchone()[0])
+    return PgmqAccess(row[0], row[1], row[2], row[3])
+
+
+def grant_fix(access: PgmqAccess) -> str:
+    """The statements pgmq's owner runs so that ``access.role`` may create and use queues."""
+    role = access.role
+    return (
+        f"as {access.owner}, pgmq's owner: grant usage, create on schema pgmq to {role}; "
+        f"grant select, insert, update, delete on all tables in schema pgmq to {role}; "
+        f"grant usage, select, update on all sequences in schema pgmq to {role}; "
+        f"grant execute on all functions in schema pgmq to {role}; "
+        f"alter default privileges in schema pgmq grant select, insert, update, delete on tables to {role}; "
+        "then run `conveyor migrate` again"
+    )
+
+
+def no_access_note(access: PgmqAccess) -> str:
+    return (
+        f"pgmq is installed but belongs to {access.owner}, and {access.role} has no "
+        f"{' or '.join(access.missing())} privilege on schema pgmq: routes to pgmq queues fall back to the jobs "
+        f"table, and no queue was created. To use pgmq, {grant_fix(access)}."
+    )
+
+
 def ensure_pgmq(url: str, conn: psycopg.Connection, allow_install: bool) -> tuple[bool, str | None]:
-    """Make pgmq present if we may; returns (present, note for the operator or None)."""
+    """Make pgmq present if we may; returns (present and usable by this role, note for the operator or None)."""
+    access = pgmq_access(conn)
+    if access.installed and access.missing():
+        # Another role owns pgmq (Supabase's admin created the extension) and granted
+        # this one nothing: everything else migrates; pgmq routes fall back.
+        return False, no_access_note(access)
     if pgmq_present(conn):
         return True, None
     available = conn.execute("select count(*) from pg_available_extensions where name = 'pgmq'").fetchone()[0]
