@@ -49,12 +49,15 @@ $(BENCH_STAMP): pyproject.toml
 	@CONVEYOR_EXTRAS=dev,bench bash scripts/bootstrap.sh
 	@touch $@
 
-bench: install $(BENCH_STAMP) db-start ## benchmarks against PGQueuer on the embedded cluster (writes docs/benchmarks.md)
+bench: install $(BENCH_STAMP) db-start ## benchmarks against PGQueuer on the embedded cluster (writes docs/benchmarks.md; BENCH_ARGS=--scale: bench-scale)
 	@$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-scale: install $(BENCH_STAMP) db-start ## issue 10's scale table in one run: backlog, snapshot, job types, producers, processes, pgbench (SCALE_ARGS; about 20 min)
+	@$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 format: install ## format Python and SQL in place
 	@$(BIN)/ruff format .
 	@$(BIN)/ruff check --fix .
 	@$(BIN)/sqlfluff fix --processes 2 $(SQL_DIRS)
 
-.PHONY: help install db-start db-stop migrate rollback run lint test soak bench format
+.PHONY: help install db-start db-stop migrate rollback run lint test soak bench bench-scale format

@@ -521,7 +521,15 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: list[dict[str, Any]], path: Path) -> bool:
+def bar_grid(panels: list[dict[str, Any]], title: str, path: Path, cols: int = 3) -> bool:
+    """One small bar chart per panel, in a grid; False when matplotlib is missing.
+
+    A panel: ``title``, ``labels`` and ``values`` (one bar each), ``texts`` (the label
+    on each bar), ``xlabel``, and optionally ``colors``. Used by this report and by the
+    scale mode's (bench.scale).
+    """
+    if not panels:
+        return False
     try:
         import matplotlib
 
@@ -529,28 +537,74 @@ def plot(rows: list[dict[str, Any]], path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    shown = [r for r in rows if r["pgqueuer"] is not None]
-    if not shown:
-        return False
-    cols = 3
-    nrows = (len(shown) + cols - 1) // cols
+    nrows = (len(panels) + cols - 1) // cols
     fig, grid = plt.subplots(nrows, cols, figsize=(10, 3.3 * nrows), squeeze=False)
     axes = list(grid.flat)
-    for ax in axes[len(shown) :]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
-    for ax, r in zip(axes, shown, strict=False):
-        bars = ax.bar(["pgconveyor", "PGQueuer"], [r["ours"], r["pgqueuer"]], color=["#2b6cb0", "#a0aec0"])
-        ax.set_title(r["label"].replace(" (", "\n("), fontsize=9)
+    palette = ["#2b6cb0", "#a0aec0", "#68d391", "#f6ad55", "#fc8181", "#b794f4", "#4fd1c5", "#f687b3"]
+    for ax, panel in zip(axes, panels, strict=False):
+        colors = panel.get("colors") or palette[: len(panel["values"])]
+        bars = ax.bar(panel["labels"], panel["values"], color=colors)
+        ax.set_title(panel["title"], fontsize=9)
         ax.tick_params(labelsize=8)
-        ax.bar_label(bars, labels=[fmt(r["ours"], r["key"]), fmt(r["pgqueuer"], r["key"])], fontsize=8)
+        ax.bar_label(bars, labels=panel["texts"], fontsize=8)
         ax.margins(y=0.15)
-        better = "lower is better" if r["key"].startswith("pickup") else "higher is better"
-        ax.set_xlabel(f"ours {r['ratio']:.2f}x as good ({better})", fontsize=8)
-    fig.suptitle("pgconveyor vs PGQueuer, one runner process each, no-op handler, same cluster, same run", fontsize=10)
+        ax.set_xlabel(panel.get("xlabel", ""), fontsize=8)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def plot(rows: list[dict[str, Any]], path: Path) -> bool:
+    panels = []
+    for r in rows:
+        if r["pgqueuer"] is None:
+            continue
+        better = "lower is better" if r["key"].startswith("pickup") else "higher is better"
+        panels.append(
+            {
+                "title": r["label"].replace(" (", "\n("),
+                "labels": ["pgconveyor", "PGQueuer"],
+                "values": [r["ours"], r["pgqueuer"]],
+                "texts": [fmt(r["ours"], r["key"]), fmt(r["pgqueuer"], r["key"])],
+                "colors": ["#2b6cb0", "#a0aec0"],
+                "xlabel": f"ours {r['ratio']:.2f}x as good ({better})",
+            }
+        )
+    title = "pgconveyor vs PGQueuer, one runner process each, no-op handler, same cluster, same run"
+    return bar_grid(panels, title, path)
+
+
+def machine_section(m: dict[str, Any]) -> str:
+    """The machine and server settings as two Markdown tables (this report and the scale mode's)."""
+    settings = "\n".join(f"| `{k}` | `{v}` |" for k, v in m["postgres"].items())
+    return f"""| | |
+|---|---|
+| CPU | {m.get("cpu", "?")}, {m["cores"]} cores, shared; load average at start {m["load_average_at_start"]} |
+| memory | {m.get("memory_gib", "?")} GiB |
+| disk | {m.get("disk", "?")} |
+| software | Python {m["python"]}; {", ".join(f"{k} {v}" for k, v in m["versions"].items())} |
+
+| Postgres setting | value |
+|---|---|
+{settings}"""
+
+
+# The scale mode (bench.scale) writes its own section at the end of docs/benchmarks.md,
+# between these markers; a run of this report keeps it, and a scale run keeps the rest.
+SCALE_BEGIN = "<!-- scale mode: begin (written by `make bench-scale`; do not edit by hand) -->"
+SCALE_END = "<!-- scale mode: end -->"
+
+
+def scale_section(text: str) -> str:
+    """The scale mode's section of a benchmarks page, markers included ("" when absent)."""
+    start, end = text.find(SCALE_BEGIN), text.find(SCALE_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start : end + len(SCALE_END)]
 
 
 def write_doc(result: dict[str, Any], rows: list[dict[str, Any]], command: str) -> None:
@@ -559,7 +613,6 @@ def write_doc(result: dict[str, Any], rows: list[dict[str, Any]], command: str) 
     args = result["args"]
     o, t = result["ours"], result.get("pgqueuer") or {}
     sweep = ", ".join(f"batch {b}: {r:,.0f} jobs/s" for b, r in o["drain_sweep"].items())
-    settings = "\n".join(f"| `{k}` | `{v}` |" for k, v in pg.items())
     missed = [r["label"] for r in rows if r["met"] is False]
     verdict = (
         "Every goal of issue 2 is met in this run."
@@ -633,16 +686,7 @@ the median, which is about the gap the p50 row shows when the machine is quiet.
 
 ## The machine
 
-| | |
-|---|---|
-| CPU | {m.get("cpu", "?")}, {m["cores"]} cores, shared; load average at start {m["load_average_at_start"]} |
-| memory | {m.get("memory_gib", "?")} GiB |
-| disk | {m.get("disk", "?")} |
-| software | Python {m["python"]}; {", ".join(f"{k} {v}" for k, v in m["versions"].items())} |
-
-| Postgres setting | value |
-|---|---|
-{settings}
+{machine_section(m)}
 
 ## Reproduce
 
@@ -659,10 +703,16 @@ suite runs it so the benchmark cannot rot. With `DATABASE_URL` set it runs again
 server instead, creating and dropping its two databases there (`--db-prefix`), and a full
 run refuses a server without `synchronous_commit = on` and `fsync = on`.
 """
-    DOC.write_text(text)
+    kept = scale_section(DOC.read_text()) if DOC.exists() else ""
+    DOC.write_text(text + (f"\n{kept}\n" if kept else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--scale" in argv:  # make bench BENCH_ARGS=--scale: the scale mode (bench/scale.py)
+        from bench import scale
+
+        return scale.main([a for a in argv if a != "--scale"])
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="a few hundred jobs, ours only; writes nothing under docs/")
     p.add_argument("--jobs", type=int, help="jobs per drain and per batch enqueue (default 50000)")
@@ -697,7 +747,7 @@ def main(argv: list[str] | None = None) -> int:
         args.no_docs = True
     if args.out is None:
         args.out = RESULTS / ("quick.json" if q else "latest.json")
-    command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python -m bench.run " + " ".join(argv)
 
     admin = admin_url()
     info = machine(admin)

@@ -3,6 +3,6 @@
 -- shortening a job type's lease while its jobs run no longer loses leases. The return
 -- type changes, so the old function is dropped here and functions/core/0430 creates
 -- the new one on the same migrate.
--- depends: 0551_producers_readers
+-- depends: 0574_one_settings_table
 
 drop function if exists conveyor.extend_leases(bigint[], uuid[], interval);

@@ -13,6 +13,7 @@ returns interval
 language plpgsql
 volatile
 parallel restricted
+security invoker
 set search_path = ''
 as $$
 declare

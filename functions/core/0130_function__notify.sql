@@ -7,6 +7,7 @@ create or replace function conveyor._notify(p_job_type text)
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

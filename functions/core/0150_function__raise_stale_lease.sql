@@ -7,6 +7,7 @@ create or replace function conveyor._raise_stale_lease(p_job_id bigint, p_action
 returns void
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

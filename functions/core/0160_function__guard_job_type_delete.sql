@@ -8,6 +8,7 @@ create or replace function conveyor._guard_job_type_delete()
 returns trigger
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

@@ -15,6 +15,7 @@ create or replace function conveyor.enqueue(
 returns bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
@@ -24,7 +25,7 @@ declare
 begin
     v_type := conveyor._check_job(p_job_type, p_payload, p_priority, p_run_at, p_delay, p_dedup_key, p_max_attempts);
 
-    v_run_at := coalesce(p_run_at, pg_catalog.now() + p_delay, pg_catalog.now());
+    v_run_at := conveyor._due_at(p_run_at, p_delay);
 
     -- A dedup key held by a live job yields that job. The holder may finish between
     -- our insert and our look-up (freeing the key): then the insert is tried again.

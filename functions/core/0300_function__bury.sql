@@ -7,6 +7,7 @@ create or replace function conveyor._bury(p_job_ids bigint[], p_reason text)
 returns integer
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

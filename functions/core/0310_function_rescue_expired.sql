@@ -9,6 +9,7 @@ create or replace function conveyor.rescue_expired(p_limit integer default 1000)
 returns integer
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -6,7 +6,9 @@
 -- extend_lease accept only that token, so a worker whose lease expired is fenced off.
 -- Expired leases are rescued first (a cheap index probe when there are none).
 -- claimed_at is the database clock at claim: locked_until - claimed_at is the lease
--- length, so a runner can time its heartbeats without trusting its own clock.
+-- length, so a runner can time its heartbeats without trusting its own clock. Both
+-- are clock_timestamp(), not now(): inside a transaction that began long ago, now()
+-- is its start, and a lease measured from it would already have run out.
 -- PL/pgSQL rather than language sql: a sql function with a set clause is planned on
 -- every call, while PL/pgSQL caches the plan (about 4x faster here).
 create or replace function conveyor.claim_batch(
@@ -31,8 +33,11 @@ returns table (
 )
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
+declare
+    v_clock timestamptz;
 begin
     if p_worker is null or pg_catalog.length(p_worker) not between 1 and 200 then
         raise exception 'conveyor: claim_batch needs a worker name of 1 to 200 characters' using errcode = '22023';
@@ -51,6 +56,7 @@ begin
         perform conveyor.rescue_expired(1000);
     end if;
 
+    v_clock := pg_catalog.clock_timestamp();
     -- The locking subquery feeds an array, not a join: joined as a CTE the planner
     -- guesses its size and may hash-join the whole table; = any(array) probes the
     -- primary key once per claimed job.
@@ -61,8 +67,8 @@ begin
             attempts = j.attempts + 1,
             lease_token = pg_catalog.gen_random_uuid(),
             locked_by = p_worker,
-            locked_until = pg_catalog.now() + coalesce(p_lease, t.lease),
-            started_at = pg_catalog.now()
+            locked_until = v_clock + coalesce(p_lease, t.lease),
+            started_at = v_clock
         from conveyor.job_types as t
         where j.id = any(array(
             select q.id

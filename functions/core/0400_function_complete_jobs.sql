@@ -9,6 +9,7 @@ create or replace function conveyor.complete_jobs(p_job_ids bigint[], p_lease_to
 returns setof bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

@@ -4,6 +4,7 @@ create or replace function conveyor.complete_job(p_job_id bigint, p_lease_token 
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

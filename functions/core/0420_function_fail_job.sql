@@ -14,6 +14,7 @@ create or replace function conveyor.fail_job(
 returns text
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
@@ -21,9 +22,11 @@ declare
     v_type conveyor.job_types;
     v_errors jsonb;
 begin
-    if p_retry_delay is not null and p_retry_delay < interval '0' then
-        raise exception 'conveyor: retry delay must not be negative' using errcode = '22023';
+    if p_retry_delay < interval '0' then
+        raise exception 'conveyor: retry_delay % must not be negative', p_retry_delay using errcode = '22023';
     end if;
+    -- The due time's rule (at most 50 years ahead), so a huge delay is refused here, not overflowed below.
+    perform conveyor._due_at(null, p_retry_delay, 'run_at', 'retry_delay');
     select * into v_job
     from conveyor.jobs as j
     where j.id = p_job_id and j.state = 'running' and j.lease_token = p_lease_token

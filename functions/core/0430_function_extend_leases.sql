@@ -9,6 +9,8 @@
 -- own still-open transaction, or a report under way) is never waited on: it is
 -- returned with its current lease end, unrenewed, so one open transaction cannot
 -- hold back the renewal of every other lease in the batch.
+-- Times are clock_timestamp(), as in claim_batch: a heartbeat inside an old
+-- transaction neither revives an expired lease nor grants one that is already over.
 create or replace function conveyor.extend_leases(
     p_job_ids bigint[],
     p_lease_tokens uuid[],
@@ -20,6 +22,8 @@ volatile
 security invoker
 set search_path = ''
 as $$
+declare
+    v_clock timestamptz := pg_catalog.clock_timestamp();
 begin
     if pg_catalog.cardinality(p_job_ids) is distinct from pg_catalog.cardinality(p_lease_tokens) then
         raise exception 'conveyor: extend_leases needs as many lease tokens as job ids' using errcode = '22023';
@@ -36,7 +40,7 @@ begin
         where j.state = 'running'
           -- A lease that already ran out cannot be revived: the job may be rescued
           -- at any moment, and two owners must never both believe they hold it.
-          and j.locked_until >= pg_catalog.now()
+          and j.locked_until >= v_clock
     ), owned as (
         select j.id
         from conveyor.jobs as j
@@ -45,13 +49,13 @@ begin
         for update of j skip locked
     ), renewed as (
         update conveyor.jobs as j
-        set locked_until = pg_catalog.now() + coalesce(p_lease, t.lease)
+        set locked_until = v_clock + coalesce(p_lease, t.lease)
         from owned as o, conveyor.job_types as t
         where j.id = o.id
           and t.name = j.job_type
           -- Re-checked under the lock: the row may have changed since it was read.
           and j.state = 'running'
-          and j.locked_until >= pg_catalog.now()
+          and j.locked_until >= v_clock
         returning j.id, j.lease_token, j.locked_until
     )
     select r.id, r.lease_token, r.locked_until from renewed as r

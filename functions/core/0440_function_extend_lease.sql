@@ -8,6 +8,7 @@ create or replace function conveyor.extend_lease(
 returns timestamptz
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -1,9 +1,14 @@
 -- conveyor.release_jobs
 -- Hands still-owned jobs back unrun (a worker shutting down): claimable at once, the attempt not counted.
+--
+-- Only a live lease can be handed back: a lease that already ran out is a failed
+-- attempt (rescue_expired records it and counts it), so such a pair is skipped and
+-- missing from the result, as in extend_leases.
 create or replace function conveyor.release_jobs(p_job_ids bigint[], p_lease_tokens uuid[])
 returns setof bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin
@@ -17,6 +22,7 @@ begin
         join unnest(p_job_ids, p_lease_tokens) as u (id, token)
           on j.id = u.id and j.lease_token = u.token
         where j.state = 'running'
+          and j.locked_until >= pg_catalog.clock_timestamp()
         order by j.id
         for update of j
     )

@@ -8,6 +8,7 @@ create or replace function conveyor.move_to_dead_letter(
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -4,6 +4,7 @@ create or replace function conveyor.worker_stopped(p_worker text)
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

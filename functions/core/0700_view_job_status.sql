@@ -2,8 +2,9 @@
 -- One row per job type: ready, scheduled, running, retrying, completed (24 h), dead, oldest waiting, live handlers.
 --
 -- retrying counts waiting jobs that already failed at least once; completed_24h
--- reads only the last day of history through its BRIN index. live_workers counts
--- runners seen in the last minute that run the type: ready > 0 with live_workers = 0
+-- reads only the last day of history through its BRIN index (jobs-table and pgmq
+-- completions; waiting counts and dead are the jobs table's). live_workers counts
+-- live runners (conveyor._worker_live_since) that run the type: ready > 0 with live_workers = 0
 -- means work is waiting that no running worker has a handler for.
 create or replace view conveyor.job_status
 with (security_invoker = true)
@@ -25,7 +26,7 @@ left join (
         job_history.job_type,
         pg_catalog.count(*) as completed_24h
     from conveyor.job_history
-    where job_history.finished_at > pg_catalog.now() - interval '24 hours'
+    where job_history.finished_at > pg_catalog.now() - interval '24 hours' and job_history.outcome = 'completed'
     group by job_history.job_type
 ) as h on t.name = h.job_type
 left join (
@@ -39,6 +40,6 @@ left join lateral (
     select pg_catalog.count(*) as live_workers
     from conveyor.workers as wk
     where
-        wk.last_seen_at > pg_catalog.now() - interval '1 minute'
+        wk.last_seen_at > conveyor._worker_live_since()
         and t.name = any(wk.job_types)
 ) as w on true;

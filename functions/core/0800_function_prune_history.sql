@@ -11,18 +11,22 @@ create or replace function conveyor.prune_history(
 returns bigint
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
     v_total bigint := 0;
     v_count integer;
-    v_cutoff timestamptz := pg_catalog.now() - p_older_than;
+    v_cutoff timestamptz;
 begin
     -- Without these a null cutoff or a batch size of 0 would silently remove nothing.
-    if p_older_than is null or p_older_than < interval '0' then
-        raise exception 'conveyor: prune_history needs a cutoff age of zero or more, got %', coalesce(p_older_than::text, 'NULL')
+    -- 100 years, as the retention settings: now() minus much more leaves the timestamp range.
+    if p_older_than is null or p_older_than not between interval '0' and interval '100 years' then
+        raise exception 'conveyor: prune_history needs a cutoff age (older_than) of 0 to 100 years, got %',
+            coalesce(p_older_than::text, 'NULL')
             using errcode = '22023';
     end if;
+    v_cutoff := pg_catalog.now() - p_older_than;
     if p_batch_size is null or p_batch_size < 1 or p_max_batches is null or p_max_batches < 1 then
         raise exception 'conveyor: prune_history needs a batch size and a number of batches of at least 1'
             using errcode = '22023';

@@ -4,6 +4,7 @@ create or replace function conveyor._setting(p_name text, p_default text)
 returns text
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

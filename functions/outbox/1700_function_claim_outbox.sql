@@ -7,6 +7,7 @@ create or replace function conveyor.claim_outbox(p_limit integer default 50, p_l
 returns table (id bigint, job_id bigint, job_type text, payload jsonb, reason text, event_id text, attempts integer)
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

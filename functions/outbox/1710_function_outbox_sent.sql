@@ -4,6 +4,7 @@ create or replace function conveyor.outbox_sent(p_ids bigint[])
 returns integer
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -4,6 +4,7 @@ create or replace function conveyor.outbox_failed(p_ids bigint[], p_error text)
 returns integer
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

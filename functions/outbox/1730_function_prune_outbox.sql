@@ -7,6 +7,7 @@ create or replace function conveyor.prune_outbox(p_older_than interval default i
 returns integer
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
@@ -15,6 +16,9 @@ begin
     if p_older_than is null or p_older_than < interval '1 day' then
         raise exception 'conveyor: keep sent outbox rows at least 1 day (Inngest deduplicates event ids for 24 hours)'
             using errcode = '22023';
+    end if;
+    if p_older_than > interval '100 years' then
+        raise exception 'conveyor: older_than % is out of range (1 day to 100 years)', p_older_than using errcode = '22023';
     end if;
     delete from conveyor.inngest_outbox as o
     where o.sent_at is not null and o.sent_at < pg_catalog.now() - p_older_than;

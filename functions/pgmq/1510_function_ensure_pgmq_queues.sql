@@ -7,6 +7,7 @@ create or replace function conveyor.ensure_pgmq_queues()
 returns setof text
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -4,6 +4,7 @@ create or replace function conveyor._pgmq_require(p_queue text)
 returns text
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 begin

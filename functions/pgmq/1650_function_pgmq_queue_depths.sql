@@ -4,6 +4,7 @@ create or replace function conveyor.pgmq_queue_depths()
 returns table (queue_name text, depth bigint, oldest_age interval)
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -2,7 +2,9 @@
 -- Changes the execution mode (null leaves a flag as it is) and returns the new conveyor.execution_mode().
 --
 -- 'supabase' is accepted for 'postgres', as the original design's PRIMARY_EXECUTOR
--- spelled it. Takes effect for the next dispatch: routing reads the row each time.
+-- spelled it. The flags are settings rows, each changed through conveyor.set_setting
+-- (its checks, its bounds); p_unhealthy_after sets health_worker_stale_after, the one
+-- definition of a live worker. Takes effect for the next dispatch.
 create or replace function conveyor.set_execution_mode(
     p_primary_executor text default null,
     p_inngest_fallback boolean default null,
@@ -12,6 +14,7 @@ create or replace function conveyor.set_execution_mode(
 returns jsonb
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
@@ -21,23 +24,21 @@ begin
         v_primary := 'postgres';
     end if;
     if v_primary is not null and v_primary not in ('postgres', 'inngest') then
-        raise exception 'conveyor: unknown primary executor %', pg_catalog.quote_literal(p_primary_executor)
+        raise exception 'conveyor: unknown primary executor %', pg_catalog.quote_literal(pg_catalog.left(p_primary_executor, 100))
             using errcode = '22023', hint = 'Use postgres (or its alias supabase) or inngest.';
     end if;
-    if p_unhealthy_after is not null and p_unhealthy_after <= interval '0' then
-        raise exception 'conveyor: unhealthy_after must be positive' using errcode = '22023';
+    if v_primary is not null then
+        perform conveyor.set_setting('primary_executor', v_primary);
     end if;
-    insert into conveyor.execution_settings as s (id, primary_executor, inngest_fallback, dual_run, unhealthy_after)
-    values (
-        true, coalesce(v_primary, 'postgres'), coalesce(p_inngest_fallback, false), coalesce(p_dual_run, false),
-        coalesce(p_unhealthy_after, interval '60 seconds')
-    )
-    on conflict (id) do update
-        set primary_executor = coalesce(v_primary, s.primary_executor),
-            inngest_fallback = coalesce(p_inngest_fallback, s.inngest_fallback),
-            dual_run = coalesce(p_dual_run, s.dual_run),
-            unhealthy_after = coalesce(p_unhealthy_after, s.unhealthy_after),
-            updated_at = pg_catalog.now();
+    if p_inngest_fallback is not null then
+        perform conveyor.set_setting('inngest_fallback', p_inngest_fallback::text);
+    end if;
+    if p_dual_run is not null then
+        perform conveyor.set_setting('dual_run', p_dual_run::text);
+    end if;
+    if p_unhealthy_after is not null then
+        perform conveyor.set_setting('health_worker_stale_after', p_unhealthy_after::text);
+    end if;
     return conveyor.execution_mode();
 end;
 $$;

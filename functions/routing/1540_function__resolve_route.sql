@@ -16,12 +16,13 @@ create or replace function conveyor._resolve_route(
 )
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare
-    v_s conveyor.execution_settings;
+    v_s record;
 begin
-    select * into v_s from conveyor.execution_settings as s where s.id;
+    select * into v_s from conveyor._execution_flags();
     select r.destination, r.queue_name into destination, queue_name
     from conveyor.routes as r
     where r.job_type = p_job_type;

@@ -20,6 +20,7 @@ create or replace function conveyor.dispatch(
 returns jsonb
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
@@ -31,7 +32,7 @@ declare
     v_result jsonb;
 begin
     perform conveyor._check_job(p_job_type, p_payload, p_priority, p_run_at, p_delay, p_dedup_key, p_max_attempts);
-    v_run_at := coalesce(p_run_at, pg_catalog.now() + p_delay, pg_catalog.now());
+    v_run_at := conveyor._due_at(p_run_at, p_delay);
 
     v_route := conveyor._resolve_route(p_job_type);
 
@@ -41,6 +42,13 @@ begin
         );
         v_result := pg_catalog.jsonb_build_object('destination', 'jobs', 'job_id', v_job_id);
     elsif v_route.destination = 'pgmq' then
+        -- A queue dropped behind the route's back: say so, rather than pgmq's 42P01.
+        if not exists (select 1 from pgmq.meta as m where m.queue_name = v_route.queue_name) then
+            raise exception 'conveyor: job type % is routed to pgmq queue %, which does not exist',
+                pg_catalog.quote_literal(p_job_type), pg_catalog.quote_literal(v_route.queue_name)
+                using errcode = '22023',
+                      hint = 'Create it again with select conveyor.ensure_pgmq_queues(); or route the type elsewhere.';
+        end if;
         v_job_id := pg_catalog.nextval('conveyor.jobs_id_seq'::regclass);
         select s.msg_id into v_msg_id
         from pgmq.send(

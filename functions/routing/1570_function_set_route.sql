@@ -8,6 +8,7 @@ create or replace function conveyor.set_route(
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

@@ -12,6 +12,7 @@ returns table (
 )
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 begin

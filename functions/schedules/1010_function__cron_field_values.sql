@@ -8,6 +8,7 @@ create or replace function conveyor._cron_field_values(p_field text, p_min integ
 returns integer[]
 language plpgsql
 immutable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -15,6 +15,7 @@ create or replace function conveyor._cron_parse(
 )
 language plpgsql
 immutable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -6,6 +6,7 @@ create or replace function conveyor._cron_day_matches(
 returns boolean
 language plpgsql
 immutable
+security invoker
 set search_path = ''
 as $$
 declare

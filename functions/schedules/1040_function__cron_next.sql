@@ -7,6 +7,7 @@ create or replace function conveyor._cron_next(p_expr text, p_after timestamptz)
 returns timestamptz
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

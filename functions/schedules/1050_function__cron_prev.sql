@@ -4,6 +4,7 @@ create or replace function conveyor._cron_prev(p_expr text, p_at timestamptz)
 returns timestamptz
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

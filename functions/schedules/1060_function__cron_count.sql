@@ -4,6 +4,7 @@ create or replace function conveyor._cron_count(p_expr text, p_from timestamptz,
 returns integer
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

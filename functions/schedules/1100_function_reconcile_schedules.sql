@@ -10,6 +10,7 @@ create or replace function conveyor.reconcile_schedules()
 returns jsonb
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -17,16 +17,13 @@ create or replace function conveyor.add_schedule(
 returns conveyor.schedules
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
     v_row conveyor.schedules;
 begin
     perform conveyor._validate_name(p_name, 'schedule');
-    if pg_catalog.length(p_name) > 54 then
-        raise exception 'conveyor: schedule name % is longer than 54 characters', pg_catalog.quote_literal(p_name)
-            using errcode = '22023', hint = 'Its pg_cron job is named conveyor_<name>, which must fit in 63 bytes.';
-    end if;
     perform conveyor._cron_parse(p_cron);
     perform conveyor._validate_name(p_job_type);
     if not exists (select 1 from conveyor.job_types as t where t.name = p_job_type) then

@@ -4,6 +4,7 @@ create or replace function conveyor.remove_schedule(p_name text)
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

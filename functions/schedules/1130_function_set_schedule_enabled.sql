@@ -4,6 +4,7 @@ create or replace function conveyor.set_schedule_enabled(p_name text, p_enabled 
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

@@ -9,6 +9,7 @@ create or replace function conveyor.tick(p_now timestamptz default null)
 returns table (schedule text, due_at timestamptz, job_id bigint)
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -1,5 +1,5 @@
 -- conveyor.housekeeping
--- Prunes history, dead letters, logs and pg_cron's run details past retention, rescues expired leases, logs it; returns jsonb.
+-- Prunes everything kept past its retention (history, dead letters, outbox, pgmq archives, logs), rescues leases, logs it; returns jsonb.
 --
 -- Run daily by the housekeeping schedule; safe to call by hand. Deletes go in
 -- bounded batches (prune_batch_size rows, at most prune_max_batches per table per
@@ -10,6 +10,7 @@ create or replace function conveyor.housekeeping()
 returns jsonb
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare
@@ -21,6 +22,12 @@ declare
     v_dead_cutoff timestamptz := pg_catalog.now() - conveyor._setting('dead_letter_retention', '30 days')::interval;
     v_cron_cutoff timestamptz := pg_catalog.now() - conveyor._setting('cron_run_details_retention', '7 days')::interval;
     v_log_cutoff timestamptz := pg_catalog.now() - conveyor._setting('log_retention', '30 days')::interval;
+    -- Inngest deduplicates event ids for 24 hours: a sent row is kept at least a day
+    -- (set_setting refuses less; this guards a value written to the table by hand).
+    v_outbox_keep interval := greatest(conveyor._setting('outbox_retention', '7 days')::interval, interval '1 day');
+    v_archive_keep interval := conveyor._setting('pgmq_archive_retention', '7 days')::interval;
+    v_outbox integer := 0;
+    v_pgmq jsonb := '{}';
     v_history bigint := 0;
     v_dead bigint := 0;
     v_cron bigint := 0;
@@ -71,6 +78,11 @@ begin
     get diagnostics v_count = row_count;
     v_logs := v_logs + v_count;
 
+    v_outbox := conveyor.prune_outbox(v_outbox_keep);
+    v_pgmq := conveyor.prune_pgmq(
+        v_archive_keep, conveyor._setting('dead_letter_retention', '30 days')::interval, v_batch, v_max_batches
+    );
+
     -- pg_cron never prunes its own run log. Only where it is installed in this
     -- database and we may delete from it (on Supabase the postgres role may).
     if pg_catalog.to_regclass('cron.job_run_details') is null then
@@ -95,6 +107,9 @@ begin
         'cron_details_pruned', v_cron,
         'cron_details', v_cron_note,
         'logs_pruned', v_logs,
+        'outbox_pruned', v_outbox,
+        'pgmq_archive_pruned', v_pgmq -> 'archive_pruned',
+        'pgmq_dlq_pruned', v_pgmq -> 'dlq_pruned',
         'rescued', v_rescued,
         'seconds', pg_catalog.round(extract(epoch from pg_catalog.clock_timestamp() - v_started)::numeric, 3)
     );

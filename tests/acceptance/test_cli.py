@@ -63,7 +63,7 @@ def test_enqueue_work_status_and_dead_letters(db_url, conn):
     assert after["t_record"]["ready"] == 0
     assert after["t_fail"]["dead"] == 1
 
-    listing = run_cli(db_url, "dlq", "list")
+    listing = run_cli(db_url, "dlq", "list", "--each")
     assert listing.returncode == 0, listing.stderr
     assert str(bad_id) in listing.stdout and "attempts exhausted" in listing.stdout
     assert "RuntimeError: t_fail always fails (attempt 2)" in listing.stdout

@@ -39,7 +39,11 @@ def test_schedule_lifecycle(cli, conn):
 
     code, out, _ = cli("schedule", "run-now", "nightly")
     assert code == 0 and "job" in out
-    assert conn.execute("select dedup_key from conveyor.jobs").fetchall() == [("schedule:nightly",)]
+    # metric is routed to pgmq: the scheduled run goes there, as dispatch would send it.
+    assert conn.execute("select message ->> 'job_type' from pgmq.q_metrics_jobs").fetchall() == [("metric",)]
+    assert conn.execute("select destination from conveyor.schedule_runs where schedule = 'nightly'").fetchall() == [
+        ("pgmq",)
+    ]
 
     assert cli("schedule", "resume", "nightly")[0] == 0
     assert conn.execute("select enabled from conveyor.schedules where name = 'nightly'").fetchone() == (True,)
@@ -49,7 +53,7 @@ def test_schedule_lifecycle(cli, conn):
 
 def test_tick_runs_due_schedules(cli, conn):
     conn.execute("update conveyor.schedules set enabled = false")
-    conn.execute("select conveyor.add_schedule('minutely', '* * * * *', 'alert')")
+    conn.execute("select conveyor.add_schedule('minutely', '* * * * *', 'risk_check')")
     conn.execute("update conveyor.schedules set created_at = now() - interval '2 minutes' where name = 'minutely'")
     code, out, _ = cli("schedule", "tick")
     assert code == 0 and out.startswith("minutely: due")
@@ -66,7 +70,7 @@ def test_tick_runs_due_schedules(cli, conn):
         (("schedule", "remove", "nope"), "no schedule named"),
         (("schedule", "pause"), "needs a schedule name"),
         (("schedule", "run-now", "Bad-Name"), "invalid schedule name"),
-        (("settings", "set", "history_retention", "forever"), "positive interval"),
+        (("settings", "set", "history_retention", "forever"), "takes an interval from"),
         (("settings", "set", "history_retention"), "needs NAME VALUE"),
     ],
 )

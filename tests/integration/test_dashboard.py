@@ -41,7 +41,7 @@ def panel_queries() -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def busy(conn):
-    """Work in every state, some history, a worker, a schedule run, and one problem (11 dead letters)."""
+    """Work in every state, some history, a worker, a schedule run, pgmq work, and one problem (11 dead letters)."""
     conn.execute("select conveyor.enqueue('alert', '{}') from generate_series(1, 5)")
     conn.execute("select count(*) from conveyor.claim_batch('w1', 2)")
     conn.execute(
@@ -57,7 +57,17 @@ def busy(conn):
     )
     conn.execute("select conveyor.worker_heartbeat('w1', array['alert'], 2, 10, 'host', 1)")
     conn.execute("select conveyor.run_schedule('risk_check')")
+    pgmq_activity(conn)
     return conn
+
+
+def pgmq_activity(conn) -> None:
+    """pgmq work: one message acknowledged, one failed read (retry), one buried, one still waiting."""
+    conn.execute("select conveyor.dispatch('metric', jsonb_build_object('n', g)) from generate_series(1, 4) as g")
+    rows = conn.execute("select msg_id, read_ct from conveyor.pgmq_read('metrics_jobs', 3, 30)").fetchall()
+    conn.execute("select conveyor.pgmq_ack('metrics_jobs', array[%s]::bigint[], array[%s])", rows[0])
+    conn.execute("select conveyor.pgmq_fail('metrics_jobs', %s, %s, 'boom 1')", rows[1])
+    conn.execute("select conveyor.pgmq_fail('metrics_jobs', %s, %s, 'boom 2', null, 1)", rows[2])
 
 
 @pytest.mark.parametrize(("name", "fmt", "sql"), panel_queries(), ids=[q[0] for q in panel_queries()])
@@ -101,7 +111,10 @@ def test_alert_rules_cover_every_health_check():
         "missed_schedule",
         "old_transaction",
     }
-    health_sql = (PROJECT_ROOT / "functions" / "health" / "1400_function_health.sql").read_text()
+    # health() asks one function per check (functions/health/*_function__health_*.sql).
+    health_sql = "".join(
+        p.read_text() for p in (PROJECT_ROOT / "functions" / "health").glob("*_function__health_*.sql")
+    )
     for check in checks:
         assert f"'check', '{check}'" in health_sql, f"health() has no check named {check}"
 
@@ -160,3 +173,29 @@ def test_reconstructed_waiting_depth_ends_at_the_current_depth(conn):
     values = [r[2] for r in rows]
     assert values[0] == 30, "two hours ago all 30 history jobs were waiting"
     assert values[-1] == 3, "now: 5 enqueued ten minutes ago, 2 of them started"
+
+
+def test_pgmq_depth_panel_ends_at_the_current_depth(conn):
+    panel = next(p for p in DASHBOARD["panels"] if p["title"].startswith("pgmq depth per queue"))
+    pgmq_activity(conn)
+    events = conn.execute(
+        "select queue, d from conveyor.pgmq_depth_events(now() - interval '6 hours', now()) order by t, d desc"
+    ).fetchall()
+    depth, peak = 0, 0
+    for queue, d in events:
+        assert queue == "metrics_jobs"
+        depth += d
+        peak = max(peak, depth)
+    now = dict(conn.execute("select queue_name, depth from conveyor.pgmq_queue_depths()").fetchall())
+    assert depth == now["metrics_jobs"] == 2, "the running sum ends at the depth now: one retrying, one waiting"
+    assert peak == 4, "all four were waiting before the first was acknowledged"
+    rows = conn.execute(expand_macros(panel["targets"][0]["rawSql"])).fetchall()
+    assert rows and {metric for _t, metric, _v in rows} == {"metrics_jobs"}
+
+
+def test_dead_letter_panel_counts_every_queue(conn):
+    panel = next(p for p in DASHBOARD["panels"] if p["title"] == "pgmq dead-letter queues")
+    pgmq_activity(conn)
+    rows = conn.execute(expand_macros(panel["targets"][0]["rawSql"])).fetchall()
+    assert rows[0][:3] == ("metrics_jobs_dlq", 1, 1)
+    assert {r[0] for r in rows} == {"jobs", "alert_jobs_dlq", "autosniping_jobs_dlq", "metrics_jobs_dlq"}

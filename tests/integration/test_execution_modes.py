@@ -51,7 +51,9 @@ def test_postgres_primary_runs_jobs_table_and_pgmq_at_once(db_url):
     assert fake.accepted == {}
     assert scalar(db_url, "select count(*) from conveyor.inngest_outbox") == 0
     assert scalar(db_url, "select count(*) from pgmq.a_alert_jobs") == 3
-    assert scalar(db_url, "select count(*) from conveyor.job_history") == 3
+    assert scalar(db_url, "select count(*) from conveyor.job_history where queue is null") == 3
+    # pgmq completions are history too (issue 9): the 3 alerts and 2 executions.
+    assert scalar(db_url, "select count(*) from conveyor.job_history where queue is not null") == 5
 
 
 def test_inngest_primary_sends_jobs_table_work_to_inngest_and_keeps_pgmq(db_url):
@@ -80,7 +82,7 @@ def test_inngest_primary_sends_jobs_table_work_to_inngest_and_keeps_pgmq(db_url)
     assert len(runs) == 5
     assert sorted(fake.accepted) == sorted(f"conveyor-{c['job_id']}" for c in cal)
     assert fake.duplicates == [] and fake.bad_requests == []
-    assert scalar(db_url, "select count(*) from conveyor.job_history") == 0
+    assert scalar(db_url, "select count(*) from conveyor.job_history where queue is null") == 0
 
 
 def test_fallback_sends_to_inngest_when_postgres_cannot_run_a_job(db_url):
@@ -116,7 +118,7 @@ def test_fallback_sends_to_inngest_when_postgres_cannot_run_a_job(db_url):
         state["healthy"]: ["jobs"],
         state["exhausted"]: ["inngest", "jobs"],
     }
-    assert f"conveyor-{state['exhausted']}-fallback" in fake.accepted
+    assert f"conveyor-{state['exhausted']}-fallback-1" in fake.accepted
     assert scalar(db_url, "select count(*) from conveyor.dead_letters where id = %s", (state["exhausted"],)) == 1
 
 

@@ -87,7 +87,7 @@ def test_secret_comes_from_the_environment(db_url, quiet_db, monkeypatch):
 
 
 def test_cron_endpoint_enqueues_what_is_due(client, quiet_db):
-    quiet_db.execute("select conveyor.add_schedule('every_minute', '* * * * *', 'alert')")
+    quiet_db.execute("select conveyor.add_schedule('every_minute', '* * * * *', 'risk_check')")
     quiet_db.execute(
         "update conveyor.schedules set created_at = now() - interval '5 minutes' where name = 'every_minute'"
     )
@@ -97,7 +97,7 @@ def test_cron_endpoint_enqueues_what_is_due(client, quiet_db):
     assert body["count"] == 1
     assert body["ran"][0]["schedule"] == "every_minute"
     job_id = body["ran"][0]["job_id"]
-    assert quiet_db.execute("select job_type from conveyor.jobs where id = %s", (job_id,)).fetchone() == ("alert",)
+    assert quiet_db.execute("select job_type from conveyor.jobs where id = %s", (job_id,)).fetchone() == ("risk_check",)
     # The same slot is not run twice.
     assert client.post("/api/jobs/cron", headers=AUTH).json()["count"] in (0, 1)
     assert quiet_db.execute("select count(*) from conveyor.jobs").fetchone()[0] == 1

@@ -83,7 +83,7 @@ def test_reconcile_owns_only_its_jobs(cron_url):
 def test_pg_cron_fires_a_schedule(cron_url, db_url, conn):
     """pg_cron has minute granularity: this waits for the next minute (up to about 70 s, 180 s allowed)."""
     conn.execute("update conveyor.schedules set enabled = false")
-    conn.execute("select conveyor.add_schedule('cron_fired', '* * * * *', 'alert')")
+    conn.execute("select conveyor.add_schedule('cron_fired', '* * * * *', 'risk_check')")
     test_db = urlsplit(db_url).path.lstrip("/")
     jobname = f"conveyor_test_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(cron_url, autocommit=True) as cron:
@@ -113,7 +113,7 @@ def test_pg_cron_fires_a_schedule(cron_url, db_url, conn):
             cron.execute("select cron.unschedule(%s)", (jobid,))
             cron.execute("delete from cron.job_run_details where jobid = %s", (jobid,))
     job = conn.execute("select job_type, dedup_key from conveyor.jobs").fetchall()
-    assert job == [("alert", "schedule:cron_fired")]
+    assert job == [("risk_check", "schedule:cron_fired")]
     health = conn.execute("select * from conveyor.schedule_health where schedule = 'cron_fired'").fetchone()
     assert health is not None
     assert conn.execute(

@@ -73,10 +73,11 @@ def queue(conn):
 @pytest.mark.parametrize("job_types", [None, ["alert"], TYPES[:3]])
 def test_claim_batch_walks_its_index(queue, plan_mode, job_types):
     conn = queue
-    sql = statement(conn, "claim_batch", ["p_worker", "p_batch_size", "p_job_types", "p_lease"])
-    conn.execute(f"prepare claim (text, integer, text[], interval) as {sql}")
+    # v_clock is the claim's one clock reading (clock_timestamp()), a parameter of the statement too.
+    sql = statement(conn, "claim_batch", ["p_worker", "p_batch_size", "p_job_types", "p_lease", "v_clock"])
+    conn.execute(f"prepare claim (text, integer, text[], interval, timestamptz) as {sql}")
     conn.execute(f"set plan_cache_mode = {plan_mode}")
-    plan = explain(conn, "execute claim('w', 25, %s::text[], null)", job_types)
+    plan = explain(conn, "execute claim('w', 25, %s::text[], null, clock_timestamp())", job_types)
     used = {n.get("Index Name") for n in plan}
     assert "jobs_priority_run_at_id_idx" in used, plan
     assert "jobs_pkey" in used, plan  # the update finds the claimed rows by id

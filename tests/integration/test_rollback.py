@@ -10,6 +10,7 @@ a database migrated straight to the newest version.
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -95,8 +96,9 @@ def check_version_works(url: str, version: str) -> None:
 
 def test_every_version_has_its_code_set_shipped():
     # scripts/code_sets.py writes them from git; the newest version's code is functions/ itself.
+    # Compared as sets: yoyo's order follows -- depends, not the ids (0570 may follow 0551).
     shipped = sorted(p.stem for p in CODE_SETS_DIR.glob("*.sql"))
-    assert shipped == VERSIONS[:-1], "code_sets/ is out of date: run .venv/bin/python scripts/code_sets.py"
+    assert shipped == sorted(VERSIONS[:-1]), "code_sets/ is out of date: run .venv/bin/python scripts/code_sets.py"
 
 
 @pytest.mark.slow
@@ -133,6 +135,14 @@ def test_roll_back_step_by_step_then_forward_restores_the_schema(empty_db, templ
 
 
 @pytest.mark.slow
+def project(rows: list[str], like: list[str]) -> list[str]:
+    """rows (to_jsonb text) restricted to the keys of the rows in like, in data_snapshot's form."""
+    if not like:
+        return rows
+    keys = set(json.loads(like[0]))
+    return sorted(json.dumps({k: v for k, v in json.loads(r).items() if k in keys}) for r in rows)
+
+
 def test_rollback_and_forward_keep_every_job(empty_db):
     cli_ok(empty_db, "migrate")
     tables = ("jobs", "dead_letters", "job_history")
@@ -141,7 +151,12 @@ def test_rollback_and_forward_keep_every_job(empty_db):
         before = {t: rows for t, rows in data_snapshot(conn).items() if t in tables}
     cli_ok(empty_db, "migrate", "--to", VERSIONS[0])
     with psycopg.connect(empty_db, autocommit=True) as conn:
-        assert {t: rows for t, rows in data_snapshot(conn).items() if t in tables} == before
+        rolled = {t: rows for t, rows in data_snapshot(conn).items() if t in tables}
+    # Columns a later migration added (job_history.queue and outcome, 0562) are gone at
+    # the older version: every row is still there, with the columns that version has.
+    assert {t: project(rows, rows) for t, rows in rolled.items()} == {
+        t: project(rows, rolled[t]) for t, rows in before.items()
+    }
     cli_ok(empty_db, "migrate")
     with psycopg.connect(empty_db, autocommit=True) as conn:
         after = {t: rows for t, rows in data_snapshot(conn).items() if t in tables}

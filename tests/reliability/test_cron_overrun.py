@@ -145,7 +145,7 @@ def test_overrunning_housekeeping_is_never_run_twice_at_once(db_url, conn):
 def add_every_minute(conn: psycopg.Connection, names: list[str], missed: timedelta) -> datetime:
     conn.execute("update conveyor.schedules set enabled = false")
     for name in names:
-        conn.execute("select conveyor.add_schedule(%s, '* * * * *', 'alert')", (name,))
+        conn.execute("select conveyor.add_schedule(%s, '* * * * *', 'risk_check')", (name,))
     # As if the ticker had been down: created long ago, never run.
     conn.execute("update conveyor.schedules set created_at = now() - %s where name = any(%s)", (missed, names))
     return conn.execute("select now()").fetchone()[0]

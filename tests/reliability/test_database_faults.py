@@ -232,8 +232,9 @@ def test_old_transaction_does_not_disturb_claims(rel_url):
             return {**found[0], "status": health["status"]} if found else None
 
         problem = wait_for(old_xact_problem, timeout=30, what="health to report the old transaction")
-        assert problem["status"] == "degraded" and problem["pid"] == old_pid
-        assert f"pg_terminate_backend({old_pid})" in problem["recommendation"]
+        # health() feeds the unauthenticated probe: it counts, but never names another session.
+        assert problem["status"] == "degraded" and "pid" not in problem
+        assert str(old_pid) not in problem["reason"] and "pg_terminate_backend" in problem["recommendation"]
         old.rollback()
         wait_for(lambda: old_xact_problem() is None, timeout=30, what="health to stop reporting it once it ended")
     assert_each_completed_once(rel_url, 1000)

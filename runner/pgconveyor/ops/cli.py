@@ -83,11 +83,26 @@ def cmd_worker(args: argparse.Namespace) -> int:
     job_types = _split(args.job_types) if args.job_types else None
     if using_embedded():
         connect().close()  # a clear error when the embedded database is down
+    settings: dict[str, Any] = {
+        "job_types": job_types,
+        "concurrency": args.concurrency,
+        "batch_size": args.batch_size,
+        "lease": args.lease,
+        "once": args.once,
+        "poll_interval": args.poll_interval,
+        "grace": args.grace,
+        "listen": not args.no_listen,
+    }
+    checked = Worker(database_url(), handlers, **settings)  # bad settings are a ConfigError now
+    if args.processes != 1:  # the settings are valid: run them N times
+        from pgconveyor.ops.processes import supervise
+
+        return supervise(args)
     from pgconveyor.ops.companions import build_companions, run_with_companions
     from pgconveyor.ops.modes import process_pgmq_from_env
 
     pgmq = process_pgmq_from_env() if args.pgmq is None else args.pgmq
-    own = {t: h for t, h in handlers.items() if job_types is None or t in job_types}
+    own = {t: h for t, h in handlers.items() if t in checked.job_types}
     sources, companions = build_companions(
         database_url(),
         own,
@@ -97,19 +112,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
         once=args.once,
     )
-    worker = Worker(
-        database_url(),
-        handlers,
-        job_types=job_types,
-        concurrency=args.concurrency,
-        batch_size=args.batch_size,
-        lease=args.lease,
-        once=args.once,
-        poll_interval=args.poll_interval,
-        grace=args.grace,
-        listen=not args.no_listen,
-        sources=sources,
-    )
+    worker = Worker(database_url(), handlers, sources=sources, **settings)
     code = asyncio.run(run_with_companions(worker, companions))
     # A sync handler still running after the grace period has had its job handed back;
     # Python would otherwise wait for its thread at exit, past any grace period.
@@ -181,37 +184,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- dlq -----------------------------------------------------------------------
-
-
-def cmd_dlq(args: argparse.Namespace) -> int:
-    with connect() as conn:
-        if args.action == "list":
-            rows = conn.execute(queries.DLQ_LIST, {"job_type": args.job_type, "limit": args.limit}).fetchall()
-            if not rows:
-                print("no dead jobs")
-            for jid, jtype, attempts, died, reason, last_error in rows:
-                first = (last_error or "").splitlines()[0][:100] if last_error else ""
-                print(f"{jid:>10}  {jtype:<16} attempts={attempts:<3} {died:%Y-%m-%d %H:%M:%S}  {reason}: {first}")
-        elif args.action == "show":
-            row = conn.execute(queries.DLQ_SHOW, (args.id,)).fetchone()
-            if row is None:
-                raise UsageError(f"job {args.id} is not in the dead-letter table")
-            print(json.dumps(row[0], indent=2, default=str))
-        elif args.action == "requeue":
-            if args.id is not None and args.job_type:
-                raise UsageError("give a job id or --job-type, not both")
-            if args.id is not None:
-                conn.execute(queries.REQUEUE_DEAD_ID, (args.id,))
-                print(f"requeued job {args.id}")
-            elif args.job_type:
-                n = conn.execute(queries.REQUEUE_DEAD_TYPE, (args.job_type, args.limit)).fetchone()[0]
-                print(f"requeued {n} {args.job_type} job(s)")
-            else:
-                raise UsageError("dlq requeue needs a job id or --job-type")
-    return 0
-
-
 # -- demo ----------------------------------------------------------------------
 
 
@@ -259,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_routing.add_worker_options(wk)
     cli_routing.register(sub)
+    from pgconveyor.ops import processes  # --processes N: a supervisor of N workers
+
+    processes.add_worker_options(wk)
 
     eq = sub.add_parser("enqueue", help="add a job")
     eq.add_argument("job_type")
@@ -275,12 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_status)
 
-    dl = sub.add_parser("dlq", help="dead letters: list, show, requeue")
-    dl.add_argument("action", choices=["list", "show", "requeue"])
-    dl.add_argument("id", nargs="?", type=int, help="job id (show, requeue)")
-    dl.add_argument("--job-type")
-    dl.add_argument("--limit", type=int, default=50)
-    dl.set_defaults(func=cmd_dlq)
+    from pgconveyor.ops import cli_dlq  # the dead-letter desk: jobs table and pgmq DLQs (issue 9)
+
+    cli_dlq.register(sub)
 
     dm = sub.add_parser("demo", help="enqueue demo jobs and run them with a progress bar (make run)")
     dm.add_argument("--jobs", type=int, default=300)
@@ -298,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what a supervisor's children run again
     if args.command == "dlq" and args.action == "show" and args.id is None:
         parser.error("dlq show needs a job id")
     try:

@@ -283,11 +283,13 @@ def create_app(
                 health = conn.execute(queries_ops.HEALTH).fetchone()[0]
         except psycopg.Error as exc:
             log.warning("health: database query failed", extra={"error": _first_line(exc)})
+            # The probe is unauthenticated: its answer names no host, port, role or
+            # message (a connection error carries all three); the log has the detail.
             if isinstance(exc, psycopg.OperationalError):
-                reason = f"database unreachable: {_first_line(exc)}"
-                advice = "Check that PostgreSQL is running and DATABASE_URL points at it."
+                reason = "database unreachable"
+                advice = "Check that PostgreSQL is running and DATABASE_URL points at it; the server log says why."
             else:
-                reason = f"conveyor.health() failed: {_first_line(exc)}"
+                reason = f"conveyor.health() failed (SQLSTATE {exc.sqlstate or 'unknown'})"
                 advice = "Run `conveyor migrate`, and check conveyor.settings for a value that is not valid."
             problem = {"check": "database", "severity": "unhealthy", "reason": reason, "recommendation": advice}
             return JSONResponse({"status": "unhealthy", "problems": [problem], "reasons": [reason]}, status_code=503)

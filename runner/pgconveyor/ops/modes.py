@@ -1,6 +1,6 @@
 """Execution modes from the environment: PRIMARY_EXECUTOR, INNGEST_FALLBACK, DUAL_RUN_MODE, PROCESS_PGMQ.
 
-The mode lives in the database (``conveyor.execution_settings``, read by ``conveyor.dispatch``);
+The mode lives in the database (rows of ``conveyor.settings``, read by ``conveyor.dispatch``);
 these variables set it when a runner starts, and only the ones that are set:
 an unset variable leaves the stored value alone, so ``conveyor mode set`` at run
 time is not undone by a restart without them. Bad values are start-up errors.
@@ -72,7 +72,7 @@ def show_mode(conn: Any) -> dict[str, Any]:
 
 
 def apply_env_mode(conn: Any, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Write the flags set in the environment to conveyor.execution_settings; returns the mode now in force."""
+    """Write the flags set in the environment to the mode's settings; returns the mode now in force."""
     mode = mode_from_env(env)
     if not mode:
         return show_mode(conn)

@@ -43,3 +43,22 @@ RUN_TIME_BUCKETS = (
 
 LIST_SETTINGS = "select name, value, description from conveyor.list_settings()"
 SET_SETTING = "select conveyor.set_setting(%s, %s)"
+
+# -- the dead-letter desk: jobs table and every pgmq <queue>_dlq (issue 9) ----------
+DLQ_TRIAGE = """
+select queue, job_type, fingerprint_id, fingerprint, count, first_seen, last_seen, sample_id
+from conveyor.dlq_triage(%(queue)s, %(job_type)s)
+"""
+DLQ_EACH = """
+select queue, id, job_id, job_type, reason, error, fingerprint_id, died_at, attempts
+from conveyor.dlq_list(%(queue)s, %(job_type)s, %(fingerprint)s, %(limit)s)
+"""
+DLQ_SHOW = "select conveyor.dlq_show(%(id)s, coalesce(%(queue)s, 'jobs'))"
+DLQ_REQUEUE = """
+select queue, id, job_type, result
+from conveyor.dlq_requeue(%(queue)s, %(id)s, %(job_type)s, %(fingerprint)s, %(limit)s)
+"""
+DLQ_PURGE = """
+select queue, id, job_type, 'purged'
+from conveyor.dlq_purge(%(queue)s, %(id)s, %(job_type)s, %(fingerprint)s, %(limit)s)
+"""

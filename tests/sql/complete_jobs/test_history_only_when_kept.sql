@@ -22,7 +22,7 @@ select is((select count(*)::integer from conveyor.jobs), 0, 'both left the hot t
 select results_eq(
     $$ select h.id, h.job_type, h.priority::integer, h.attempts, h.created_at, h.started_at, h.finished_at, h.worker
        from conveyor.job_history as h $$,
-    $$ select c.id, 'kept', 4, 1, now(), now(), now(), 'w1' from claimed as c where c.job_type = 'kept' $$,
+    $$ select c.id, 'kept', 4, 1, now(), c.claimed_at, now(), 'w1' from claimed as c where c.job_type = 'kept' $$,
     'only the type that keeps history has a row, with its timings, attempts and worker'
 );
 select is(

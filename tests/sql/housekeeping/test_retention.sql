@@ -38,7 +38,8 @@ select is((conveyor.housekeeping() ->> 'history_pruned')::integer, 2, 'one batch
 update conveyor.settings set value = '100' where name = 'prune_max_batches';
 select is(conveyor.housekeeping() - 'seconds', jsonb_build_object(
     'status', 'done', 'history_pruned', 3, 'dead_letters_pruned', 0, 'cron_details_pruned', 0,
-    'cron_details', 'pg_cron not installed in this database', 'logs_pruned', 0, 'rescued', 0
+    'cron_details', 'pg_cron not installed in this database', 'logs_pruned', 0, 'rescued', 0,
+    'outbox_pruned', 0, 'pgmq_archive_pruned', 0, 'pgmq_dlq_pruned', 0
 ), 'the rest of the old history in batches');
 
 select is((select array_agg(id) from conveyor.job_history), array[-100::bigint], 'young history kept');

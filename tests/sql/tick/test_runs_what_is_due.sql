@@ -4,7 +4,7 @@ select plan(7);
 
 update conveyor.schedules set enabled = false;
 do $$ begin
-    perform conveyor.add_schedule('five', '*/5 * * * *', 'alert');
+    perform conveyor.add_schedule('five', '*/5 * * * *', 'risk_check');
 end $$;
 do $$ begin
     perform conveyor.add_schedule('paused', '* * * * *', 'metric', p_enabled => false);
@@ -18,7 +18,7 @@ select is(
 );
 select is((select count(*)::integer from conveyor.tick('2026-01-01 10:19:00+00')), 0, 'not again within the same slot');
 select is((select count(*)::integer from conveyor.tick('2026-01-01 10:20:00+00')), 1, 'the next slot runs');
-select is((select count(*)::integer from conveyor.jobs where job_type = 'alert'), 1, 'the dedup key kept one job');
+select is((select count(*)::integer from conveyor.jobs where job_type = 'risk_check'), 1, 'the dedup key kept one job');
 select is((select count(*)::integer from conveyor.jobs where job_type = 'metric'), 0, 'the paused schedule never ran');
 select is(
     (select array_agg(via) from conveyor.schedule_runs where schedule = 'five'), array['tick', 'tick'], 'runs recorded as tick'
