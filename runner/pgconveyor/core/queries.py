@@ -29,16 +29,6 @@ from conveyor.job_status
 order by job_type
 """
 
-DLQ_LIST = """
-select id, job_type, attempts, died_at, reason, last_error
-from conveyor.dead_letters
-where %(job_type)s::text is null or job_type = %(job_type)s
-order by died_at desc, id desc
-limit %(limit)s
-"""
-DLQ_SHOW = "select to_jsonb(d) from conveyor.dead_letters as d where d.id = %s"
-REQUEUE_DEAD_ID = "select conveyor.requeue_dead(%s::bigint)"
-REQUEUE_DEAD_TYPE = "select conveyor.requeue_dead(p_job_type => %s, p_limit => %s)"
 
 # -- pgmq, routing, execution modes, the Inngest outbox (issue 4) -------------------
 PGMQ_QUEUES = """

@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import psycopg
 

@@ -20,6 +20,7 @@ from pgconveyor.core import queries
 from pgconveyor.core.config import database_url
 from pgconveyor.core.registry import load_handlers
 from pgconveyor.core.worker import Worker
+from pgconveyor.ops import queries_ops
 from pgconveyor.ops.console import connect as _connect
 from pgconveyor.ops.console import render_status
 
@@ -148,13 +149,17 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
     )
     with _connect() as conn:
         print(render_status(conn.execute(queries.JOB_STATUS).fetchall()))
-        dead = conn.execute(queries.DLQ_LIST, {"job_type": None, "limit": 5}).fetchall()
+        dead = conn.execute(
+            queries_ops.DLQ_EACH, {"queue": None, "job_type": None, "fingerprint": None, "limit": 5}
+        ).fetchall()
         health = conn.execute(HEALTH).fetchone()[0]
         queues = conn.execute(PGMQ_QUEUES).fetchall() if pgmq_present else []
     if dead:
         print("\nlatest dead letters (conveyor dlq list / show ID / requeue ID):")
-        for jid, jtype, attempts, _died, reason, last_error in dead:
-            print(f"  {jid:>8}  {jtype:<14} attempts={attempts}  {reason}: {(last_error or '').splitlines()[0][:80]}")
+        for queue, jid, _job_id, jtype, reason, error, _fp, _died, attempts in dead:
+            where = "" if queue == "jobs" else f" ({queue})"
+            first = (error or "").splitlines()[0][:80] if error else ""
+            print(f"  {jid:>8}{where}  {jtype:<14} attempts={attempts}  {reason}: {first}")
     if queues:
         print("\npgmq queues (conveyor worker consumes them; 3 reads without success -> *_dlq):")
         for name, depth in queues:
