@@ -8,6 +8,7 @@ returns text
 language plpgsql
 immutable
 parallel safe
+security invoker
 set search_path = ''
 as $$
 declare

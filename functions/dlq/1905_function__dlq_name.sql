@@ -7,6 +7,7 @@ create or replace function conveyor._dlq_name(p_queue text)
 returns text
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 begin

@@ -19,6 +19,7 @@ returns table (
 )
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

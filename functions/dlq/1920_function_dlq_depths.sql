@@ -7,6 +7,7 @@ create or replace function conveyor.dlq_depths(p_since timestamptz default null)
 returns table (queue text, dead bigint, dead_since bigint, oldest_at timestamptz, newest_at timestamptz)
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -4,6 +4,7 @@ create or replace function conveyor.dlq_show(p_id bigint, p_queue text default '
 returns jsonb
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -13,6 +13,7 @@ create or replace function conveyor._dlq_select(
 returns table (queue text, id bigint, job_type text)
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

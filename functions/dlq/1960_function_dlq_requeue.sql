@@ -17,6 +17,7 @@ create or replace function conveyor.dlq_requeue(
 returns table (queue text, id bigint, job_type text, result text)
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -10,6 +10,7 @@ create or replace function conveyor.dlq_purge(
 returns table (queue text, id bigint, job_type text)
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

@@ -9,6 +9,7 @@ returns bigint
 language plpgsql
 immutable
 parallel safe
+security invoker
 set search_path = ''
 as $$
 declare

@@ -9,6 +9,7 @@ create or replace function conveyor._pgmq_message_problem(p_message jsonb)
 returns text
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

@@ -9,6 +9,7 @@ create or replace function conveyor._pgmq_dead_message(p_message jsonb, p_dead j
 returns jsonb
 language plpgsql
 immutable
+security invoker
 set search_path = ''
 as $$
 begin

@@ -20,6 +20,7 @@ create or replace function conveyor._pgmq_record(
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 begin

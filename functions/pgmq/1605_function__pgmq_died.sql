@@ -15,6 +15,7 @@ create or replace function conveyor._pgmq_died(
 returns void
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

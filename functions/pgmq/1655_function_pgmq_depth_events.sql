@@ -12,6 +12,7 @@ create or replace function conveyor.pgmq_depth_events(p_from timestamptz, p_to t
 returns table (queue text, t timestamptz, d integer)
 language plpgsql
 stable
+security invoker
 set search_path = ''
 as $$
 declare

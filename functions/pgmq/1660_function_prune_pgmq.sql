@@ -15,6 +15,7 @@ create or replace function conveyor.prune_pgmq(
 returns jsonb
 language plpgsql
 volatile
+security invoker
 set search_path = ''
 as $$
 declare

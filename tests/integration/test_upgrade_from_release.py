@@ -23,9 +23,12 @@ from typing import Any
 import psycopg
 import pytest
 from conftest import create_database, drop_database
+from schema_snapshot import snapshot
 
 from pgconveyor.core.config import PROJECT_ROOT
 from pgconveyor.ops.migrate import migrate
+
+EXPECTED = PROJECT_ROOT / "tests" / "expected_schema.txt"
 
 # The last landed release: the commit users run (issues 2-5). Bump it at each release.
 RELEASE = "2612b8ed02ed0b18f2d1b53997df1448c492bfaf"
@@ -180,5 +183,63 @@ def test_release_database_upgrades_with_every_job_in_place(admin_url: str, relea
 
         # A second migrate changes nothing more.
         assert migrate(url, install_pgmq=True).applied_migrations == []
+    finally:
+        drop_database(admin_url, name)
+
+
+def _fill_busy(conn: psycopg.Connection[Any]) -> None:
+    """Jobs queued, scheduled, running, retrying, dead and completed; pgmq messages; outbox rows; a schedule run."""
+    conn.execute("select conveyor.enqueue('calendar_sync', jsonb_build_object('n', g)) from generate_series(1, 6) as g")
+    conn.execute("select conveyor.enqueue('risk_check', '{}', p_delay => interval '1 hour')")
+    conn.execute("select conveyor.enqueue('calendar_sync', '{}', p_max_attempts => 1, p_priority => 9)")
+    conn.execute("select conveyor.enqueue('calendar_sync', '{}', p_priority => 8)")
+    claimed = conn.execute("select id, lease_token from conveyor.claim_batch('w-old', 4)").fetchall()
+    conn.execute("select conveyor.fail_job(%s, %s, 'boom')", claimed[0])  # dead (1 attempt)
+    conn.execute("select conveyor.fail_job(%s, %s, 'boom', interval '0')", claimed[1])  # retrying
+    conn.execute("select conveyor.complete_job(%s, %s)", claimed[2])  # completed
+    conn.execute("select conveyor.run_schedule('risk_check')")
+    conn.execute("select conveyor.dispatch('alert', jsonb_build_object('n', g)) from generate_series(1, 3) as g")
+    conn.execute("select count(*) from conveyor.pgmq_read('alert_jobs', 1, 30)")
+    conn.execute("select conveyor.set_execution_mode('inngest')")
+    conn.execute("select conveyor.dispatch('calendar_sync', '{\"via\": \"inngest\"}')")
+    conn.execute("select conveyor.set_execution_mode('postgres')")
+
+
+BUSY_STATE = """
+select
+    (select jsonb_agg(jsonb_build_array(id, state, attempts, dedup_key, jsonb_array_length(errors)) order by id)
+     from conveyor.jobs),
+    (select jsonb_agg(jsonb_build_array(id, reason) order by id) from conveyor.dead_letters),
+    (select jsonb_agg(jsonb_build_array(id, job_type) order by id) from conveyor.job_history),
+    (select jsonb_agg(jsonb_build_array(msg_id, read_ct, message) order by msg_id) from pgmq.q_alert_jobs),
+    (select jsonb_agg(jsonb_build_array(id, event_id, sent_at) order by id) from conveyor.inngest_outbox),
+    (select count(*) from conveyor.schedule_runs)
+"""
+
+
+def test_busy_release_database_keeps_pgmq_outbox_and_schedule_rows(admin_url: str, release_tree: Path) -> None:
+    """pgmq messages, outbox rows and schedule runs made by the release survive the upgrade and work after it."""
+    name = f"conveyor_upg_{uuid.uuid4().hex[:10]}"
+    url = create_database(admin_url, name)
+    try:
+        _migrate_with_release(release_tree, url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            _fill_busy(conn)
+            before = conn.execute(BUSY_STATE).fetchone()
+        assert len(before[0]) == 8 and len(before[1]) == 1 and len(before[2]) == 1 and len(before[3]) == 3
+
+        migrate(url, install_pgmq=True)
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute(BUSY_STATE).fetchone() == before, "nothing lost, duplicated or changed"
+            assert conn.execute("select outcome, queue from conveyor.job_history").fetchall() == [("completed", None)]
+            # The old rows work with the new functions: the waiting messages are read, a running job completes.
+            read = conn.execute("select job_id, read_ct from conveyor.pgmq_read('alert_jobs', 10, 30)").fetchall()
+            assert len(read) == 2 and {ct for _, ct in read} == {1}
+            running = conn.execute("select id, lease_token from conveyor.jobs where state = 'running'").fetchone()
+            conn.execute("select conveyor.complete_job(%s, %s)", running)
+            assert conn.execute("select conveyor.run_schedule('risk_check')").fetchone()[0] is not None
+            assert conn.execute("select conveyor.health() ->> 'status'").fetchone()[0] in ("healthy", "degraded")
+            assert conn.execute("select count(*) from conveyor.dlq_triage()").fetchone()[0] == 1
+            assert snapshot(conn) == EXPECTED.read_text().split("\n", 3)[3]
     finally:
         drop_database(admin_url, name)

@@ -12,29 +12,17 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
-from yoyo import get_backend, read_migrations
+from pgconveyor.ops.migrate import migrate
+from pgconveyor.ops.rollback import migrate_to
 
-from pgconveyor.core.config import MIGRATIONS_DIR
-from pgconveyor.ops.migrate import _yoyo_url, migrate
-
-OURS = [
-    "0570_orphan_jobs",
-    "0571_default_privileges",
-    "0572_setting_bounds",
-    "0573_identifier_domains",
-    "0574_one_settings_table",
-]
+# The version just before issue 11's migrations (0570-0574): rolling back to it
+# undoes them and whatever came after, and restores that version's code.
+BEFORE = "0562_history_outcomes"
 MODE_ROWS = ("primary_executor", "inngest_fallback", "dual_run")
 
 
-def rollback(url: str, ids: list[str]) -> None:
-    backend = get_backend(_yoyo_url(url))
-    try:
-        with backend.lock():
-            migrations = read_migrations(str(MIGRATIONS_DIR))
-            backend.rollback_migrations(backend.to_rollback(migrations.filter(lambda m: m.id in ids)))
-    finally:
-        backend.connection.close()
+def rollback(url: str) -> None:
+    migrate_to(url, BEFORE)
 
 
 def fill(conn: psycopg.Connection[Any]) -> None:
@@ -72,7 +60,7 @@ def test_upgrade_and_rollback_keep_every_job(db_url):
         fill(conn)  # with today's functions, then back to the schema before issue 11
         conn.execute("update conveyor.settings set value = '42' where name = 'health_pending_max'")
         conn.execute("select conveyor.set_execution_mode('postgres', true, false, interval '90 seconds')")
-        rollback(db_url, OURS)
+        rollback(db_url)
         # The mode is back in its one-row table, unhealthy_after taken from the one live-worker setting.
         assert conn.execute(
             "select primary_executor, inngest_fallback, dual_run, unhealthy_after from conveyor.execution_settings"
@@ -97,7 +85,7 @@ def test_upgrade_and_rollback_keep_every_job(db_url):
 
         # Rolled back again, the orphan's old place is restored exactly (it is a job again).
         conn.execute("select conveyor.move_to_dead_letter(%s, 'job type deleted')", (orphan,))
-        rollback(db_url, OURS)
+        rollback(db_url)
         assert (
             conn.execute("select count(*) from conveyor.dead_letters where reason = 'job type deleted'").fetchone()[0]
             == 0
