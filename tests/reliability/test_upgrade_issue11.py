@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
+
 from pgconveyor.ops.migrate import migrate
 from pgconveyor.ops.rollback import migrate_to
 
