@@ -33,7 +33,8 @@ rollback: install ## roll back to an earlier version with its own functions: mak
 run: install db-start migrate ## the demo: embedded cluster, migrate, a few hundred jobs through the jobs table and pgmq, status and health
 	@$(BIN)/conveyor demo
 
-lint: install ## ruff and sqlfluff
+lint: install ## ruff, sqlfluff and the runner's import layers (core <- sources <- ops, no cycles)
+	@$(BIN)/python scripts/check_imports.py
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/sqlfluff lint --processes 2 $(SQL_DIRS)

@@ -137,9 +137,16 @@ def test_a_read_only_grafana_role_can_run_every_query(busy, db_url):
     try:
         conn.execute("select conveyor.grant_reader(%s)", (role,))
         assert not conn.execute("select rolbypassrls from pg_roles where rolname = %s", (role,)).fetchone()[0]
-        conn.execute(f"set role {role}")
         for name, _fmt, sql in panel_queries():
-            assert conn.execute(expand_macros(sql)).fetchall() is not None, name
+            # In one transaction now() stands still: the reader must see exactly what the owner sees.
+            with conn.transaction():
+                as_owner = conn.execute(expand_macros(sql)).fetchall()
+                conn.execute(f"set local role {role}")
+                assert conn.execute(expand_macros(sql)).fetchall() == as_owner, name
+        assert any(conn.execute(expand_macros(sql)).fetchall() for _n, _f, sql in panel_queries()), (
+            "the busy database gives the panels something to show"
+        )
+        conn.execute(f"set role {role}")
         for _uid, sql in rule_queries():
             assert conn.execute(sql).fetchone()[0] == (1 if "'dead'" in sql else 0)
         # Read-only: the role cannot enqueue.

@@ -106,7 +106,7 @@ def test_cron_endpoint_enqueues_what_is_due(client, quiet_db):
 def test_process_runs_one_batch_and_counts(db_url, quiet_db):
     quiet_db.execute("select conveyor.enqueue('alert', '{}') from generate_series(1, 5)")
     quiet_db.execute("""select conveyor.enqueue('alert', '{"always_fail": true}', p_max_attempts => 1)""")
-    app = create_app(db_url, cron_secret=SECRET, handlers=load_handlers())
+    app = create_app(db_url, cron_secret=SECRET, handlers=load_handlers(demo=True))
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.post("/api/jobs/process?batch_size=4", headers=AUTH)
         assert r.status_code == 200, r.text
@@ -119,6 +119,46 @@ def test_process_runs_one_batch_and_counts(db_url, quiet_db):
     assert first["dead"] + second["dead"] == 1
     assert quiet_db.execute("select count(*) from conveyor.jobs").fetchone()[0] == 0
     assert quiet_db.execute("select count(*) from conveyor.job_history").fetchone()[0] == 5
+
+
+def test_process_runs_one_batch_from_the_jobs_table_and_the_routed_pgmq_queues(db_url, quiet_db):
+    """Issue 9 item 4: one POST runs one batch of each source, through the worker's one-batch mode."""
+    quiet_db.execute("select conveyor.dispatch('alert', jsonb_build_object('n', g)) from generate_series(1, 3) g")
+    quiet_db.execute("select conveyor.dispatch('risk_check', jsonb_build_object('n', g)) from generate_series(1, 2) g")
+    assert quiet_db.execute("select count(*) from pgmq.q_alert_jobs").fetchone()[0] == 3
+    app = create_app(db_url, cron_secret=SECRET, handlers=load_handlers(demo=True))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/api/jobs/process?batch_size=10", headers=AUTH)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["completed"] == 5 and body["processed"] == 5
+    assert body["by_source"] == {"jobs": 2, "pgmq:alert_jobs": 3}
+    assert quiet_db.execute("select count(*) from pgmq.q_alert_jobs").fetchone()[0] == 0
+    assert quiet_db.execute("select count(*) from pgmq.a_alert_jobs").fetchone()[0] == 3
+    assert quiet_db.execute("select count(*) from conveyor.jobs").fetchone()[0] == 0
+
+
+def test_process_status_gives_depth_and_dead_per_queue_counts_per_type_and_mode(client, quiet_db):
+    quiet_db.execute("select conveyor.dispatch('alert', jsonb_build_object('n', g)) from generate_series(1, 4) g")
+    quiet_db.execute('select pgmq.send(\'alert_jobs_dlq\', \'{"job_type": "alert", "payload": {}}\')')
+    quiet_db.execute("select conveyor.enqueue('risk_check', '{}') from generate_series(1, 2)")
+    job = quiet_db.execute("select conveyor.enqueue('calendar_sync', '{}')").fetchone()[0]
+    quiet_db.execute("select conveyor.move_to_dead_letter(%s, 'test')", (job,))
+    # Same bearer token, same checks as the POST.
+    assert client.get("/api/jobs/process").status_code == 401
+    assert client.get("/api/jobs/process", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    r = client.get("/api/jobs/process", headers=AUTH)
+    assert r.status_code == 200, r.text
+    status = r.json()
+    queues = {q["queue"]: q for q in status["queues"]}
+    assert queues["jobs"]["kind"] == "jobs"
+    assert (queues["jobs"]["depth"], queues["jobs"]["dead"]) == (2, 1)
+    assert (queues["alert_jobs"]["kind"], queues["alert_jobs"]["depth"], queues["alert_jobs"]["dead"]) == ("pgmq", 4, 1)
+    assert "alert_jobs_dlq" not in queues
+    types = {t["job_type"]: t for t in status["job_types"]}
+    assert types["risk_check"]["ready"] == 2 and types["calendar_sync"]["dead"] == 1
+    assert types["alert"]["queue"] == "alert_jobs"
+    assert status["mode"]["mode"] == quiet_db.execute("select conveyor.execution_mode() ->> 'mode'").fetchone()[0]
 
 
 def test_bad_requests_get_json_errors(client):

@@ -8,25 +8,18 @@ cron.schedule_in_database lets that database's pg_cron run a job in a test datab
 
 from __future__ import annotations
 
-import time
 import uuid
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from runner_helpers import wait_for
 
 from pgconveyor.ops.migrate import migrate
 
 
 def _wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(1)
+    return wait_for(check, timeout=timeout, interval=0.2, what=what)
 
 
 def _conveyor_jobs(url):

@@ -145,7 +145,18 @@ def test_worker_once_with_pgmq_drains_both_the_jobs_table_and_the_queues(db_url)
         )
         conn.execute("select conveyor.dispatch('risk_check', jsonb_build_object('n', g)) from generate_series(1, 10) g")
     assert scalar(db_url, "select count(*) from pgmq.q_alert_jobs") == 40
-    result = run_cli(db_url, "worker", "--once", "--pgmq", "--poll-interval", "0.2", "--log-level", "warning")
+    result = run_cli(
+        db_url,
+        "worker",
+        "--once",
+        "--pgmq",
+        "--handlers",
+        "pgconveyor.ops.demo_handlers",
+        "--poll-interval",
+        "0.2",
+        "--log-level",
+        "warning",
+    )
     assert result.returncode == 0, result.stderr
     assert scalar(db_url, "select count(*) from pgmq.q_alert_jobs") == 0
     assert scalar(db_url, "select count(*) from pgmq.a_alert_jobs") == 40

@@ -8,11 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
+from runner_helpers import wait_for
 
 
 def _free_port() -> int:
@@ -36,7 +36,12 @@ def _request(url: str, method: str = "GET", token: str | None = None) -> tuple[i
 def server(db_url, conn, tmp_path):
     conn.execute("update conveyor.schedules set enabled = false")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "JOBS_CRON_SECRET": "tok"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "JOBS_CRON_SECRET": "tok",
+        "CONVEYOR_HANDLERS": "pgconveyor.ops.demo_handlers",
+    }
     log = tmp_path / "serve.log"
     out = log.open("wb")
     proc = subprocess.Popen(
@@ -46,18 +51,25 @@ def server(db_url, conn, tmp_path):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+
+    def answers() -> bool:
+        if proc.poll() is not None:
+            return True  # exited: reported below
         try:
             _request(base + "/api/health/queues")
-            break
+            return True
         except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                out.close()
-                pytest.fail(f"conveyor serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+            return False
+
+    try:
+        wait_for(answers, timeout=60, what="conveyor serve to answer")
+    except AssertionError:
+        pass
+    if proc.poll() is not None or not answers():
+        proc.kill()
+        proc.wait()
+        out.close()
+        pytest.fail(f"conveyor serve did not start: {log.read_text()[-2000:]}")
     yield base
     proc.send_signal(signal.SIGINT)
     try:

@@ -28,8 +28,19 @@ def test_notify_wakes_an_idle_worker_long_before_its_next_poll(db_url, conn, tmp
             lambda: listeners(conn),
             what="the worker to LISTEN",
         )
-        # Let the start-up claims pass: the worker is now waiting out a 120 s poll.
-        time.sleep(1)
+        # A first job, then the claim that follows it: once that claim has come back
+        # empty, the worker is waiting out a 120 s poll and only a NOTIFY can wake it.
+        first = scalar(conn, "select conveyor.enqueue('t_record')")
+        wait_for(lambda: completed(conn, first), timeout=100, what="the first job to complete")
+        wait_for(
+            lambda: scalar(
+                conn,
+                "select count(*) from pg_stat_activity where datname = current_database()"
+                " and query like '%%claim_batch%%' and state = 'idle'"
+                " and query_start > (select max(at) from public.test_runs)",
+            ),
+            what="the worker's claim after the first job to come back empty",
+        )
         job = scalar(conn, "select conveyor.enqueue('t_record')")
         started = time.monotonic()
         wait_for(lambda: completed(conn, job), timeout=100, what="the job to complete")

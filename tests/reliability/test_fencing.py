@@ -158,4 +158,51 @@ def test_rescue_racing_completion_never_reverts_a_terminal_state(rel_url):
             setup.execute("delete from conveyor.jobs where id = any(%s)", (list(still),))
         final = setup.execute("select count(*) from conveyor.jobs where id = any(%s)", (list(completed),)).fetchone()[0]
         assert final == 0
-    assert completed and rescued_total >= 0
+    # Every job ended exactly once, one way or the other.
+    assert len(completed) + rescued_total == rounds * per_round
+
+
+def test_a_rescue_racing_a_completion_takes_only_what_the_completion_has_not_locked(rel_url):
+    """Forced interleaving: a completion blocked on its first row while rescuers run; each job ends one way only.
+
+    The completion locks its rows one by one, in id order (ascending or descending,
+    as the plan goes). A blocker holds the lowest and the highest id, so the
+    completion waits on its very first row with nothing locked yet. Rescuers (skip
+    locked) then take every other job. Released, the completion finishes the two
+    held jobs and finds the others' tokens gone. Both sides of the race win, every time.
+    """
+    n = 10
+    with psycopg.connect(rel_url, autocommit=True) as setup:
+        ids = [r[0] for r in setup.execute("select conveyor.enqueue('rel_work') from generate_series(1, %s)", (n,))]
+        claimed = claim(setup, "racer", n)
+        setup.execute("update conveyor.jobs set locked_until = now() where id = any(%s)", (ids,))
+        held = {min(ids), max(ids)}
+        with psycopg.connect(rel_url) as blocker:
+            blocker.execute("select 1 from conveyor.jobs where id = any(%s) for update", (list(held),))
+            results: dict[str, object] = {}
+
+            def completer():
+                with psycopg.connect(rel_url, autocommit=True, application_name="racing-completer") as c:
+                    rows = c.execute(
+                        "select conveyor.complete_jobs(%s, %s)", ([x[0] for x in claimed], [x[1] for x in claimed])
+                    ).fetchall()
+                    results["done"] = {r[0] for r in rows}
+
+            thread = threading.Thread(target=completer)
+            thread.start()
+            wait_for(
+                lambda: setup.execute(
+                    "select count(*) from pg_stat_activity "
+                    "where application_name = 'racing-completer' and wait_event_type = 'Lock'"
+                ).fetchone()[0],
+                what="the completion to wait on its first row",
+            )
+            rescued = sum(setup.execute("select conveyor.rescue_expired()").fetchone()[0] for _ in range(2))
+            blocker.rollback()
+        thread.join(60)
+        assert rescued == n - len(held)
+        assert results["done"] == held
+        in_history = {r[0] for r in setup.execute("select id from conveyor.job_history where id = any(%s)", (ids,))}
+        assert in_history == held
+        queued = "select id from conveyor.jobs where state = 'queued' and id = any(%s)"
+        assert {r[0] for r in setup.execute(queued, (ids,))} == set(ids) - held

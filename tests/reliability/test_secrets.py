@@ -129,7 +129,7 @@ def test_endpoints_reject_every_bad_secret_alike(db_url, conn, path):
     conn.execute("select conveyor.enqueue('alert', '{}')")
     sets = probes()
     with TestClient(
-        create_app(db_url, cron_secret=SECRET, handlers=load_handlers()), raise_server_exceptions=False
+        create_app(db_url, cron_secret=SECRET, handlers=load_handlers(demo=True)), raise_server_exceptions=False
     ) as client:
         missing = client.post(path)
         assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"

@@ -39,6 +39,17 @@ def connect_kwargs() -> dict[str, Any]:
     return {"autocommit": True, "prepare_threshold": None, "application_name": "conveyor"}
 
 
+def connect(
+    url: str, *, application_name: str = "conveyor", connect_timeout: int | None = None
+) -> psycopg.Connection[Any]:
+    """The one way to open a synchronous connection (CLI, HTTP, migrate, demo): same settings as a Link."""
+    kwargs = connect_kwargs()
+    kwargs["application_name"] = application_name
+    if connect_timeout is not None:
+        kwargs["connect_timeout"] = connect_timeout
+    return psycopg.connect(url, **kwargs)
+
+
 class Link:
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +16,13 @@ class Retry(Exception):
     """Raise in a handler to fail this attempt and retry after ``delay`` seconds (not the backoff)."""
 
     def __init__(self, message: str = "retry requested", delay: float | None = None):
+        # Refused here, where the handler's author sees it (in the job's error and the
+        # log), rather than by the database when the outcome is reported.
+        if delay is not None:
+            if isinstance(delay, bool) or not isinstance(delay, int | float):
+                raise TypeError(f"Retry delay must be a number of seconds, got {delay!r}")
+            if math.isnan(delay) or math.isinf(delay) or delay < 0:
+                raise ValueError(f"Retry delay must be a finite number of seconds >= 0, got {delay!r}")
         super().__init__(message)
         self.delay = delay
 
@@ -43,6 +51,8 @@ class Job:
     lost: bool = False
     duration: float = 0.0  # seconds the handler ran
     completed_in_transaction: bool = field(default=False, repr=False)
+    source: Any = field(default=None, repr=False)  # the source it came from (core.source.Source)
+    receipt: Any = field(default=None, repr=False)  # the source's own handle (pgmq: msg_id, read_ct)
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Job:

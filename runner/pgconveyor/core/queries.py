@@ -7,7 +7,12 @@ CLAIM_BATCH = "select * from conveyor.claim_batch(%s, %s, %s, %s)"
 COMPLETE_JOBS = "select conveyor.complete_jobs(%s::bigint[], %s::uuid[])"
 COMPLETE_JOB = "select conveyor.complete_job(%s, %s)"
 FAIL_JOB = "select conveyor.fail_job(%s, %s, %s, %s, %s)"
-EXTEND_LEASES = "select conveyor.extend_leases(%s::bigint[], %s::uuid[], %s)"
+# The lease end as seconds from now on the database's clock: the runner times its next
+# renewal on it without trusting its own clock.
+EXTEND_LEASES = (
+    "select id, lease_token, extract(epoch from locked_until - now())::float8"
+    " from conveyor.extend_leases(%s::bigint[], %s::uuid[], %s)"
+)
 RELEASE_JOBS = "select conveyor.release_jobs(%s::bigint[], %s::uuid[])"
 WORKER_HEARTBEAT = "select conveyor.worker_heartbeat(%s, %s, %s, %s, %s, %s, %s)"
 WORKER_STOPPED = "select conveyor.worker_stopped(%s)"
@@ -24,16 +29,6 @@ from conveyor.job_status
 order by job_type
 """
 
-DLQ_LIST = """
-select id, job_type, attempts, died_at, reason, last_error
-from conveyor.dead_letters
-where %(job_type)s::text is null or job_type = %(job_type)s
-order by died_at desc, id desc
-limit %(limit)s
-"""
-DLQ_SHOW = "select to_jsonb(d) from conveyor.dead_letters as d where d.id = %s"
-REQUEUE_DEAD_ID = "select conveyor.requeue_dead(%s::bigint)"
-REQUEUE_DEAD_TYPE = "select conveyor.requeue_dead(p_job_type => %s, p_limit => %s)"
 
 # -- pgmq, routing, execution modes, the Inngest outbox (issue 4) -------------------
 PGMQ_QUEUES = """
@@ -43,6 +38,7 @@ where effective_queue is not null
 group by effective_queue
 order by effective_queue
 """
+PGMQ_AVAILABLE = "select conveyor._pgmq_available()"
 PGMQ_READ = "select msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt from conveyor.pgmq_read(%s, %s, %s)"
 PGMQ_ACK = "select conveyor.pgmq_ack(%s, %s::bigint[], %s::integer[])"
 PGMQ_FAIL = "select conveyor.pgmq_fail(%s, %s, %s, %s, %s, %s)"

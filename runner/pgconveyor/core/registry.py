@@ -1,8 +1,10 @@
 """Handler registry: ``@handler("calendar_sync")`` marks a function that runs jobs of that type.
 
-Handlers are plain functions or coroutines taking one argument, the Job. Modules in
-``runner/handlers/`` are loaded automatically; ``CONVEYOR_HANDLERS`` (comma-separated
-module names) or ``--handlers`` add more.
+Handlers are plain functions or coroutines taking one argument, the Job. A worker
+loads the modules named in ``CONVEYOR_HANDLERS`` (comma-separated) and ``--handlers``;
+nothing else. The demo's handlers (``pgconveyor.ops.demo_handlers``) load only for
+``conveyor demo``, so a user's module can register any job type, the seed's included.
+Two handlers for one type are a ``HandlerConflict`` naming both.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pgconveyor.core.config import ConfigError
+
 
 @dataclass(frozen=True)
 class HandlerSpec:
@@ -25,6 +29,16 @@ class HandlerSpec:
 
 
 _REGISTRY: dict[str, HandlerSpec] = {}
+
+DEMO_HANDLERS = "pgconveyor.ops.demo_handlers"
+
+
+class HandlerConflict(ConfigError):
+    """Two different functions registered for one job type."""
+
+
+def _where(func: Callable[..., Any]) -> str:
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
 
 
 def handler(job_type: str, *, timeout: float | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -40,8 +54,10 @@ def handler(job_type: str, *, timeout: float | None = None) -> Callable[[Callabl
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         existing = _REGISTRY.get(job_type)
-        if existing is not None and existing.func is not func:
-            raise ValueError(f"job type {job_type!r} already has a handler: {existing.func.__qualname__}")
+        if existing is not None and existing.func is not func and _where(existing.func) != _where(func):
+            raise HandlerConflict(
+                f"job type {job_type!r} has two handlers: {_where(existing.func)} and {_where(func)}; keep one"
+            )
         _REGISTRY[job_type] = HandlerSpec(job_type, func, inspect.iscoroutinefunction(func), timeout)
         return func
 
@@ -52,17 +68,17 @@ def registry() -> dict[str, HandlerSpec]:
     return dict(_REGISTRY)
 
 
-def load_handlers(extra_modules: list[str] | None = None) -> dict[str, HandlerSpec]:
-    """Import pgconveyor.ops.demo_handlers.* and every module named in CONVEYOR_HANDLERS or extra_modules."""
-    from pgconveyor.ops import demo_handlers as builtin
-
-    for info in pkgutil.iter_modules(builtin.__path__, prefix=f"{builtin.__name__}."):
-        importlib.import_module(info.name)
-    names = [m.strip() for m in os.environ.get("CONVEYOR_HANDLERS", "").split(",") if m.strip()]
+def load_handlers(extra_modules: list[str] | None = None, *, demo: bool = False) -> dict[str, HandlerSpec]:
+    """Import every module named in CONVEYOR_HANDLERS or extra_modules (and the demo's with ``demo``)."""
+    names = [DEMO_HANDLERS] if demo else []
+    names += [m.strip() for m in os.environ.get("CONVEYOR_HANDLERS", "").split(",") if m.strip()]
     names += extra_modules or []
     for name in names:
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
         except ImportError as exc:
             raise ImportError(f"cannot import handler module {name!r}: {exc}") from exc
+        if hasattr(module, "__path__"):  # a package: its modules too
+            for info in pkgutil.iter_modules(module.__path__, prefix=f"{module.__name__}."):
+                importlib.import_module(info.name)
     return registry()

@@ -1,8 +1,17 @@
-"""The worker loop: claim with conveyor.claim_batch(), run handlers, report outcomes in batches.
+"""The worker loop: claim from each source, run handlers, report outcomes in batches.
 
-Three connections: one claims (and heartbeats), one reports outcomes, one LISTENs.
-Claims and reports run side by side, so a batch's completions never wait for the
-next claim. Every decision (which job, how long to back off, when to give up) is
+Sources (``core.source``): the jobs table (``conveyor.claim_batch`` and friends)
+and any pgmq queues (``pgconveyor.sources.pgmq``). Every job, whatever its source,
+runs through the one executor (``core.executors.execute``), is reported by the one
+reporter below (batched acks, fenced failures) and gets the same log line.
+
+Connections: one per source claims, one reports outcomes, one renews leases (and
+beats the worker's heartbeat), one LISTENs. Claims and reports run side by side, so a
+batch's completions never wait for the next claim; renewals have a connection of
+their own, so neither a slow claim nor a handler's open transaction holds them up.
+The jobs the worker owns are keyed by lease (job id and lease token): a job this
+worker lost and claimed again is two leases, and the old run's report never touches
+the new one's bookkeeping. Every decision (which job, how long to back off, when to give up) is
 the database's; the worker only keeps leases alive and reports what happened.
 """
 
@@ -15,7 +24,6 @@ import os
 import signal
 import socket
 import time
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,9 +35,11 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError
-from pgconveyor.core.db import Link, Stopping, fetchall
-from pgconveyor.core.models import Job, PermanentFailure, Retry
+from pgconveyor.core.db import Link, Stopping
+from pgconveyor.core.executors import NoHandlerError, clamp_delay, execute
+from pgconveyor.core.models import Job
 from pgconveyor.core.registry import HandlerSpec
+from pgconveyor.core.source import JobsTable, Source, id_arrays
 
 log = logging.getLogger("conveyor.worker")
 
@@ -43,24 +53,18 @@ class Stats:
     stale: int = 0
     released: int = 0
     lost_leases: int = 0
+    refused: int = 0  # reports the database refused for good: left to their lease expiry
     by_type: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)  # outcomes per source ("jobs", "pgmq:<queue>")
 
 
-class NoHandlerError(Exception):
-    pass
+__all__ = ["NoHandlerError", "Stats", "Worker", "id_arrays", "lease_key"]
+
+LeaseKey = tuple[int, uuid.UUID]
 
 
-def id_arrays(jobs: list[Job]) -> tuple[str, str]:
-    """Job ids and lease tokens as Postgres array literals: one text parameter each.
-
-    Adapting a Python list element by element costs more than the SQL it feeds;
-    ids are integers and tokens UUIDs, so the literals need no quoting. A token goes
-    as its 32 hex digits (``UUID.hex``, which Postgres' uuid input accepts), about
-    three times cheaper to make than ``str(uuid)`` with its hyphens.
-    """
-    ids = "{" + ",".join([str(j.id) for j in jobs]) + "}"
-    tokens = "{" + ",".join([j.lease_token.hex for j in jobs]) + "}"
-    return ids, tokens
+def lease_key(job: Job) -> LeaseKey:
+    return (job.id, job.lease_token)
 
 
 class Worker:
@@ -81,17 +85,31 @@ class Worker:
         name: str | None = None,
         stop_when: Callable[[Worker], Awaitable[bool]] | None = None,
         install_signals: bool = True,
+        sources: list[Source] | None = None,
+        jobs_table: bool = True,
+        one_batch: bool = False,
     ):
         self.handlers = handlers
         self.job_types = sorted(set(job_types if job_types else handlers))
-        if not self.job_types:
-            raise ConfigError("no job types to run: no handler is registered and --job-types is empty")
+        self.sources: list[Source] = []
+        if jobs_table:
+            if not self.job_types:
+                raise ConfigError(
+                    "no job types to run: no handler is registered (name your handler modules with "
+                    "--handlers or CONVEYOR_HANDLERS) and --job-types is empty"
+                )
+            self.sources.append(JobsTable(self.job_types, timedelta(seconds=lease) if lease else None))
+        self.sources.extend(sources or [])
+        if not self.sources:
+            raise ConfigError("nothing to run: no job types and no pgmq queue")
         if concurrency < 1 or batch_size < 1:
             raise ConfigError("--concurrency and --batch-size must be at least 1")
         self.concurrency = concurrency
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease) if lease else None
-        self.once = once
+        self.once = once or one_batch
+        # One claim per source, run to the end, reported: POST /api/jobs/process.
+        self.one_batch = one_batch
         self.poll_interval = poll_interval
         self.grace = grace
         self.listen = listen
@@ -107,8 +125,9 @@ class Worker:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._report_wake = asyncio.Event()
-        self.owned: dict[int, Job] = {}  # claimed, outcome not yet reported
-        self.active: dict[int, Job] = {}  # claimed, handler not finished (queued for a slot or running)
+        # Keyed by lease (job id, lease token), never by job id alone: see the module doc.
+        self.owned: dict[LeaseKey, Job] = {}  # claimed, outcome not yet reported
+        self.active: dict[LeaseKey, Job] = {}  # claimed, handler not finished (queued for a slot or running)
         self._pending: collections.deque[Job] = collections.deque()  # claimed, waiting for a slot
         self._idle_slots: list[asyncio.Future[None]] = []
         self._waking = False  # an idle slot has been woken and has not run yet
@@ -117,8 +136,13 @@ class Worker:
         self._failures: list[tuple[Job, str, float | None, bool]] = []
         self._flushing = 0  # _flush calls under way: their batch has left the lists but is not reported yet
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conveyor-handler")
-        self.claim_link = Link(url, "claim", self._should_abort)
+        self.claim_links = {src.name: Link(url, f"claim-{src.name}", self._should_abort) for src in self.sources}
         self.report_link = Link(url, "report", self._should_abort)
+        self.lease_link = Link(url, "lease", self._should_abort)
+        self._report_task: asyncio.Task[Any] | None = None
+        # Only a worker of the jobs table is a live worker for its job types (fallback mode reads it).
+        self._beats = jobs_table
+        self._other_wakes: list[asyncio.Event] = []  # claim loops of sources without NOTIFY
         self.url = url
         self.exit_code = 0
 
@@ -144,6 +168,8 @@ class Worker:
             )
             self._stopping = True
         self._wake.set()
+        for wake in self._other_wakes:
+            wake.set()
         self._report_wake.set()
 
     async def run(self) -> int:
@@ -157,15 +183,22 @@ class Worker:
         )
         # Long-lived slots take claimed jobs from a deque: no task is created per job.
         self._slots = [asyncio.create_task(self._slot(), name=f"slot-{i}") for i in range(self.concurrency)]
-        tasks = [asyncio.create_task(self._report_loop(), name="report")]
+        self._report_task = asyncio.create_task(self._report_loop(), name="report")
+        tasks = [self._report_task]
         tasks.append(asyncio.create_task(self._heartbeat_loop(), name="heartbeat"))
         if self.listen:
             tasks.append(asyncio.create_task(self._listen_loop(), name="listen"))
+        loops = [asyncio.create_task(self._claim_loop(src), name=f"claim-{src.name}") for src in self.sources]
         try:
-            await self._claim_loop()
+            await asyncio.gather(*loops)
+            if self.once and not self._stopping:
+                await self._until_idle()
         except Stopping:
             pass
         finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
             await self._shutdown(tasks)
             if self.install_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT):
@@ -188,7 +221,7 @@ class Worker:
         waiting: list[Job] = []
         while self._pending:
             job = self._pending.popleft()
-            self.active.pop(job.id, None)
+            self.active.pop(lease_key(job), None)
             waiting.append(job)
         if waiting:
             await self._release(waiting)
@@ -227,69 +260,94 @@ class Worker:
             )
         except (psycopg.Error, TimeoutError, Stopping):
             pass
-        await self.claim_link.close()
+        for link in self.claim_links.values():
+            await link.close()
         await self.report_link.close()
+        await self.lease_link.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _release(self, jobs: list[Job]) -> None:
-        ids, tokens = id_arrays(jobs)
-        try:
-            rows = await asyncio.wait_for(
-                self.report_link.run(lambda c: fetchall(c, queries.RELEASE_JOBS, (ids, tokens)), retry=False),
-                timeout=5,
-            )
-            self.stats.released += len(rows)
-            for job in jobs:
-                self.owned.pop(job.id, None)
-            log.info("unfinished jobs handed back", extra={"worker": self.name, "count": len(rows)})
-        except (psycopg.Error, TimeoutError, Stopping) as exc:
-            log.warning(
-                "could not hand jobs back; they will be rescued when their leases expire",
-                extra={"count": len(jobs), "error": str(exc)},
-            )
+        for source, group in _by_source(jobs).items():
+            try:
+                n = await asyncio.wait_for(
+                    self.report_link.run(lambda c, s=source, g=group: s.release(c, g), retry=False), timeout=5
+                )
+                self.stats.released += n
+                for job in group:
+                    self.owned.pop(lease_key(job), None)
+                log.info("unfinished jobs handed back", extra={"worker": self.name, "source": source.name, "count": n})
+            except (psycopg.Error, TimeoutError, Stopping) as exc:
+                log.warning(
+                    "could not hand jobs back; they will be rescued when their leases expire",
+                    extra={"count": len(group), "source": source.name, "error": _first_line(exc)},
+                )
 
     # -- claiming ---------------------------------------------------------------
 
-    async def _claim(self, want: int) -> list[Job]:
-        params = (self.name, want, self.job_types, self.lease)
-        rows = await self.claim_link.run(lambda c: fetchall(c, queries.CLAIM_BATCH, params, binary=True))
-        return [Job.from_row(r) for r in rows]
+    async def _claim(self, source: Source, want: int) -> list[Job]:
+        link = self.claim_links[source.name]
+        return await link.run(lambda c: source.claim(c, self.name, want))
 
-    async def _claim_loop(self) -> None:
+    async def _claim_loop(self, source: Source) -> None:
         # Claim again once half a batch of slots is free: big enough batches to be
         # cheap, small enough that slots do not sit idle while work is waiting.
         threshold = max(1, min(self.batch_size, self.concurrency) // 2)
+        wake = self._wake if source.wakes_on_notify else asyncio.Event()
+        if not source.wakes_on_notify:
+            self._other_wakes.append(wake)
         while not self._stopping:
             if self.stop_when is not None and await self.stop_when(self):
                 break
             free = self.concurrency - len(self.active)
             want = min(self.batch_size, free)
             if want >= threshold or (want > 0 and not self.active):
-                self._wake.clear()
-                jobs = await self._claim(want)
+                wake.clear()
+                try:
+                    jobs = await self._claim(source, want)
+                except psycopg.Error as exc:
+                    if source.kind == "jobs":
+                        raise
+                    # A queue that cannot be read now (a message the SQL side refuses,
+                    # a dropped queue) never stops the worker: log, wait, try again.
+                    log.error("claim failed", extra={"source": source.name, "error": _first_line(exc)})
+                    jobs = []
                 self.stats.claimed += len(jobs)
                 self._dispatch(jobs)
+                if self.one_batch:
+                    break
                 if len(jobs) == want:
                     continue  # there may be more waiting: claim again at once
-                if self.once and not jobs and not self.active:
-                    await self._drain_reports()
+                if self.once and not jobs and not any(j.source is source for j in self.active.values()):
                     break
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                await asyncio.wait_for(wake.wait(), timeout=self.poll_interval)
             except TimeoutError:
                 pass
+
+    async def _until_idle(self) -> None:
+        """--once and one batch: every claimed job has run and its outcome is reported."""
+        while self.active and not self._stopping:
+            self._idle.clear()
+            if not self.active:
+                break
+            await self._idle.wait()
+        await self._drain_reports()
 
     async def _drain_reports(self) -> None:
         # A flush takes its batch off the lists before the database answers: wait for
         # that answer too, or --once would cancel the last report and hand its jobs back.
         while self._completions or self._failures or self._flushing:
+            if self._report_task is None or self._report_task.done():
+                await self._flush()  # no report loop (it never dies, but never spin on it)
+                break
             self._report_wake.set()
             await asyncio.sleep(0.01)
 
     def _dispatch(self, jobs: list[Job]) -> None:
         for job in jobs:
-            self.owned[job.id] = job
-            self.active[job.id] = job
+            key = lease_key(job)
+            self.owned[key] = job
+            self.active[key] = job
         self._pending.extend(jobs)
         self._wake_slot()
 
@@ -316,8 +374,10 @@ class Worker:
                 try:
                     await self._execute(job)
                 finally:
-                    self.active.pop(job.id, None)
+                    self.active.pop(lease_key(job), None)
                     self._wake.set()
+                    for wake in self._other_wakes:
+                        wake.set()
                     if not self.active:
                         self._idle.set()
             waiter = loop.create_future()
@@ -331,48 +391,21 @@ class Worker:
 
     async def _execute(self, job: Job) -> None:
         spec = self.handlers.get(job.job_type)
-        started = time.perf_counter()
-        try:
-            if spec is None:
-                raise NoHandlerError(
-                    f"no handler for job type {job.job_type!r} in worker {self.name}; "
-                    f"it has handlers for: {', '.join(sorted(self.handlers)) or 'none'}"
-                )
-            timeout = job.timeout.total_seconds() if job.timeout else spec.timeout
-            if spec.is_async:
-                call: Awaitable[Any] = spec.func(job)
-            else:
-                call = asyncio.get_running_loop().run_in_executor(self._pool, spec.func, job)
-            if timeout:
-                await asyncio.wait_for(call, timeout)
-            else:
-                await call
-        except asyncio.CancelledError:
-            # Shutdown past the grace period: the job is handed back, not failed.
-            raise
-        except TimeoutError:
-            timeout = job.timeout.total_seconds() if job.timeout else (spec.timeout if spec else None)
-            self._fail(job, f"TimeoutError: handler ran longer than its {timeout:g} s timeout", None, False, started)
-        except Retry as exc:
-            self._fail(job, f"Retry: {exc}", exc.delay, False, started)
-        except PermanentFailure as exc:
-            self._fail(job, f"PermanentFailure: {exc}", None, True, started)
-        except Exception as exc:
-            text = "".join(traceback.format_exception(exc, limit=8))
-            self._fail(job, f"{type(exc).__name__}: {exc}\n{text}", None, False, started)
+        missing = ""
+        if spec is None:
+            have = ", ".join(sorted(self.handlers)) or "none"
+            missing = f" in worker {self.name}; it has handlers for: {have}"
+        source = job.source
+        outcome = await execute(spec, job, source.kind, limit=source.limit, pool=self._pool, missing=missing)
+        job.duration = outcome.duration
+        if outcome.error is not None:
+            self._failures.append((job, outcome.error, outcome.retry_delay, outcome.permanent))
+        elif job.completed_in_transaction:
+            self.owned.pop(lease_key(job), None)
+            self._finished(job, "completed", outcome.duration)
+            return
         else:
-            job_duration = time.perf_counter() - started
-            if job.completed_in_transaction:
-                self.owned.pop(job.id, None)
-                self._finished(job, "completed", job_duration)
-            else:
-                job.duration = job_duration
-                self._completions.append(job)
-                self._report_wake.set()
-
-    def _fail(self, job: Job, error: str, delay: float | None, permanent: bool, started: float) -> None:
-        job.duration = time.perf_counter() - started
-        self._failures.append((job, error, delay, permanent))
+            self._completions.append(job)
         self._report_wake.set()
 
     def _finished(self, job: Job, outcome: str, duration: float, error: str | None = None) -> None:
@@ -384,11 +417,15 @@ class Worker:
             self.stats.dead += 1
         elif outcome == "stale":
             self.stats.stale += 1
+        elif outcome == "refused":
+            self.stats.refused += 1
         self.stats.by_type[job.job_type] = self.stats.by_type.get(job.job_type, 0) + 1
-        level = logging.INFO if outcome == "completed" else logging.WARNING
+        name = job.source.name
+        self.stats.by_source[name] = self.stats.by_source.get(name, 0) + 1
+        level = logging.INFO if outcome == "completed" else logging.ERROR if outcome == "refused" else logging.WARNING
         if log.isEnabledFor(level):
             extra = {
-                "job_id": job.id,
+                **job.source.log_fields(job),
                 "job_type": job.job_type,
                 "attempt": job.attempt,
                 "duration_ms": round(duration * 1000, 2),
@@ -401,6 +438,9 @@ class Worker:
     # -- reporting --------------------------------------------------------------
 
     async def _report_loop(self) -> None:
+        # Nothing may end this loop but shutdown: without it no outcome is reported,
+        # every job the worker runs stays running under renewed leases, and a graceful
+        # stop waits for reports that never come.
         while True:
             await self._report_wake.wait()
             self._report_wake.clear()
@@ -408,13 +448,13 @@ class Worker:
                 await self._flush()
             except Stopping:
                 return
-            except psycopg.Error as exc:
-                # Not transient (Link retries those): a bug or a permission problem.
-                # Keep running; the jobs' leases expire and they are rescued.
-                log.error("reporting outcomes failed", extra={"error": str(exc).splitlines()[0]})
-                for job in self._completions:
-                    self.owned.pop(job.id, None)
-                self._completions.clear()
+            except Exception as exc:
+                log.error(
+                    "reporting outcomes failed; the jobs concerned are left to their lease expiry",
+                    extra={"error": _first_line(exc)},
+                )
+                if self._completions or self._failures:
+                    self._report_wake.set()
 
     async def _flush(self) -> None:
         self._flushing += 1
@@ -426,37 +466,75 @@ class Worker:
     async def _flush_lists(self) -> None:
         while self._completions or self._failures:
             if self._completions:
-                batch = self._completions[:1000]
-                del self._completions[:1000]
-                ids, tokens = id_arrays(batch)
-                rows = await self.report_link.run(
-                    lambda c, ids=ids, tokens=tokens: fetchall(c, queries.COMPLETE_JOBS, (ids, tokens))
-                )
-                done = {r[0] for r in rows}
-                for job in batch:
-                    self.owned.pop(job.id, None)
-                    if job.id in done:
-                        self._finished(job, "completed", job.duration)
-                    else:
-                        self._finished(job, "stale", job.duration, "lease lost before completion; outcome discarded")
+                await self._report_completions()
             if self._failures:
                 job, error, delay, permanent = self._failures.pop(0)
-                params = (
-                    job.id,
-                    job.lease_token,
-                    error,
-                    timedelta(seconds=delay) if delay is not None else None,
-                    permanent,
-                )
-                try:
-                    rows = await self.report_link.run(lambda c, p=params: fetchall(c, queries.FAIL_JOB, p))
-                    outcome = rows[0][0]
-                except psycopg.Error as exc:
-                    if exc.sqlstate != "CV001":
-                        raise
-                    outcome = "stale"
-                self.owned.pop(job.id, None)
-                self._finished(job, outcome, job.duration, error)
+                await self._report_failure(job, error, delay, permanent)
+
+    async def _report_completions(self) -> None:
+        # One batch holds each job id once: the same job under an old and a new lease
+        # (lost, then claimed again here) goes in two calls, so each gets its own answer.
+        batch: list[Job] = []
+        seen: set[tuple[int, int]] = set()
+        rest: list[Job] = []
+        for job in self._completions[:1000]:
+            mark = (id(job.source), job.id)
+            if mark in seen:
+                rest.append(job)
+            else:
+                seen.add(mark)
+                batch.append(job)
+        del self._completions[:1000]
+        self._completions[:0] = rest
+        groups = _by_source(batch)
+        for n, (source, group) in enumerate(groups.items()):
+            try:
+                done = await self.report_link.run(lambda c, s=source, g=group: s.ack(c, g))
+            except Stopping:
+                later = [j for grp in list(groups.values())[n:] for j in grp]
+                self._completions[:0] = later  # reported at shutdown, or released
+                raise
+            except Exception as exc:
+                # Not transient (Link retries those): the database refuses this report.
+                # Leave the jobs to their lease expiry: no renewal, no hand-back.
+                for job in group:
+                    self._refused(job, "complete", exc)
+                continue
+            for job in group:
+                self.owned.pop(lease_key(job), None)
+                if job.id in done:
+                    self._finished(job, "completed", job.duration)
+                else:
+                    self._finished(job, "stale", job.duration, "lease lost before completion; outcome discarded")
+
+    async def _report_failure(self, job: Job, error: str, delay: float | None, permanent: bool) -> None:
+        source = job.source
+        try:
+            outcome = await self.report_link.run(lambda c: source.fail(c, job, error, clamp_delay(delay), permanent))
+        except Stopping:
+            self._failures.insert(0, (job, error, delay, permanent))
+            raise
+        except Exception as exc:
+            self._refused(job, "fail", exc)
+            return
+        self.owned.pop(lease_key(job), None)
+        self._finished(job, outcome, job.duration, error)
+
+    def _refused(self, job: Job, what: str, exc: BaseException) -> None:
+        """The database refused a report for good: stop renewing the lease and let it expire.
+
+        The job is then rescued like one whose worker died: retried on its backoff, or
+        dead-lettered on its last attempt. Holding it would strand it; handing it back
+        would refund the attempt.
+        """
+        self.owned.pop(lease_key(job), None)
+        job.lost = True
+        self._finished(
+            job,
+            "refused",
+            job.duration,
+            f"the database refused to {what} this job ({_first_line(exc)}); it is left to its lease expiry",
+        )
 
     # -- leases and liveness ----------------------------------------------------
 
@@ -466,38 +544,49 @@ class Worker:
         while True:
             try:
                 now = time.monotonic()
-                due = [j for j in self.owned.values() if not j.lost and j.lease_deadline - now < j.lease_seconds / 2]
+                due = [
+                    j
+                    for j in self.owned.values()
+                    if not j.lost and j.source.renews and j.lease_deadline - now < j.lease_seconds / 2
+                ]
                 if due:
                     await self._extend(due)
-                if now - last_beat >= self.heartbeat_every:
+                if self._beats and now - last_beat >= self.heartbeat_every:
                     failed = self.stats.retried + self.stats.dead
                     params = (self.name, self.job_types, len(self.active), self.stats.completed, host, pid, failed)
-                    await self.claim_link.run(lambda c, p=params: c.execute(queries.WORKER_HEARTBEAT, p))
+                    await self.lease_link.run(lambda c, p=params: c.execute(queries.WORKER_HEARTBEAT, p))
                     last_beat = now
             except Stopping:
                 return
-            except psycopg.Error as exc:
-                log.warning("heartbeat failed", extra={"error": str(exc).splitlines()[0]})
+            except Exception as exc:
+                log.warning("heartbeat failed", extra={"error": _first_line(exc)})
             # Wake at least four times per shortest lease: a lease is renewed once half
             # of it is left, and a 1 s tick would miss that window for leases of 2 s or less.
-            shortest = min((j.lease_seconds for j in self.owned.values() if not j.lost), default=4.0)
+            shortest = min(
+                (j.lease_seconds for j in self.owned.values() if not j.lost and j.source.renews), default=4.0
+            )
             await asyncio.sleep(max(0.05, min(1.0, self.heartbeat_every, shortest / 4)))
 
     async def _extend(self, jobs: list[Job]) -> None:
-        ids, tokens = id_arrays(jobs)
-        started = time.monotonic()
-        rows = await self.claim_link.run(lambda c: fetchall(c, queries.EXTEND_LEASES, (ids, tokens, self.lease)))
-        kept = {r[0] for r in rows}
-        for job in jobs:
-            if job.id in kept:
-                job.lease_deadline = started + job.lease_seconds
-            elif job.id in self.owned:
-                job.lost = True
-                self.stats.lost_leases += 1
-                log.warning(
-                    "lease lost: the job may run again elsewhere; this run's outcome will be refused",
-                    extra={"job_id": job.id, "job_type": job.job_type, "attempt": job.attempt},
-                )
+        for source, group in _by_source(jobs).items():
+            started = time.monotonic()
+            kept = await self.lease_link.run(lambda c, s=source, g=group: s.extend(c, g))
+            # Each renewal follows the lease end the database granted (the job type's
+            # lease may have changed since the claim), measured on the database's clock.
+            for job in group:
+                left = kept.get(lease_key(job))
+                if left is not None:
+                    job.lease_deadline = started + left
+                    # Unrenewed (its row is locked by the handler's own open transaction):
+                    # a short remainder, so the next try comes soon.
+                    job.lease_seconds = max(left, 0.1)
+                elif lease_key(job) in self.owned and not job.completed_in_transaction:
+                    job.lost = True
+                    self.stats.lost_leases += 1
+                    log.warning(
+                        "lease lost: the job may run again elsewhere; this run's outcome will be refused",
+                        extra={"job_id": job.id, "job_type": job.job_type, "attempt": job.attempt},
+                    )
 
     async def _listen_loop(self) -> None:
         wanted = set(self.job_types) | {"*"}
@@ -519,3 +608,17 @@ class Worker:
             return
         finally:
             await link.close()
+
+
+def _by_source(jobs: list[Job]) -> dict[Any, list[Job]]:
+    groups: dict[Any, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.source, []).append(job)
+    return groups
+
+
+def _first_line(exc: BaseException) -> str:
+    if isinstance(exc, psycopg.Error) and exc.diag.message_primary:
+        return exc.diag.message_primary
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

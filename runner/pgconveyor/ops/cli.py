@@ -17,23 +17,10 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError, database_url, using_embedded
+from pgconveyor.ops.console import UsageError, connect, render_status
 
-
-class UsageError(Exception):
-    pass
-
-
-def _connect() -> psycopg.Connection[Any]:
-    if using_embedded():
-        from pgconveyor.ops.cluster import Cluster
-
-        cluster = Cluster.default()
-        if not cluster.running():
-            raise ConfigError(
-                "the embedded database is not running: start it with `conveyor db start` "
-                "(or set DATABASE_URL to use another server)"
-            )
-    return psycopg.connect(database_url(), autocommit=True, prepare_threshold=None)
+# The helpers every command shares live in ops.console (the CLI's modules import it, never this one).
+_connect = connect
 
 
 # -- db ------------------------------------------------------------------------
@@ -96,20 +83,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     handlers = load_handlers(args.handlers)
     job_types = _split(args.job_types) if args.job_types else None
     if using_embedded():
-        _connect().close()  # a clear error when the embedded database is down
-    worker = Worker(
-        database_url(),
-        handlers,
-        job_types=job_types,
-        concurrency=args.concurrency,
-        batch_size=args.batch_size,
-        lease=args.lease,
-        once=args.once,
-        poll_interval=args.poll_interval,
-        grace=args.grace,
-        listen=not args.no_listen,
-    )
-    if args.processes != 1:  # the settings are valid (Worker checked them): run them N times
+        connect().close()  # a clear error when the embedded database is down
+    settings: dict[str, Any] = {
+        "job_types": job_types,
+        "concurrency": args.concurrency,
+        "batch_size": args.batch_size,
+        "lease": args.lease,
+        "once": args.once,
+        "poll_interval": args.poll_interval,
+        "grace": args.grace,
+        "listen": not args.no_listen,
+    }
+    checked = Worker(database_url(), handlers, **settings)  # bad settings are a ConfigError now
+    if args.processes != 1:  # the settings are valid: run them N times
         from pgconveyor.ops.processes import supervise
 
         return supervise(args)
@@ -117,8 +103,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from pgconveyor.ops.modes import process_pgmq_from_env
 
     pgmq = process_pgmq_from_env() if args.pgmq is None else args.pgmq
-    own = {t: h for t, h in handlers.items() if t in worker.job_types}
-    companions = build_companions(
+    own = {t: h for t, h in handlers.items() if t in checked.job_types}
+    sources, companions = build_companions(
         database_url(),
         own,
         pgmq=pgmq,
@@ -127,6 +113,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
         once=args.once,
     )
+    worker = Worker(database_url(), handlers, sources=sources, **settings)
     code = asyncio.run(run_with_companions(worker, companions))
     # A sync handler still running after the grace period has had its job handed back;
     # Python would otherwise wait for its thread at exit, past any grace period.
@@ -157,7 +144,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--run-at is not an ISO 8601 timestamp: {args.run_at!r}") from exc
     delay = f"{args.delay} seconds" if args.delay is not None else None
-    with _connect() as conn:
+    with connect() as conn:
         row = conn.execute(
             queries.ENQUEUE,
             (
@@ -177,57 +164,8 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 # -- status --------------------------------------------------------------------
 
 
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:.1f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
-def render_status(rows: Sequence[tuple[Any, ...]]) -> str:
-    header = [
-        "job type",
-        "ready",
-        "scheduled",
-        "running",
-        "failed",
-        "completed 24h",
-        "dead",
-        "oldest ready",
-        "workers",
-    ]
-    table = []
-    notes = []
-    for r in rows:
-        job_type, ready, scheduled, running, retrying, completed, dead, oldest, workers = r
-        table.append([job_type, ready, scheduled, running, retrying, completed, dead, _age(oldest), workers])
-        if (ready or scheduled) and not workers:
-            notes.append(f"{job_type}: {ready + scheduled} job(s) waiting with no handler in any live worker")
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
-    lines = [
-        "  ".join(
-            str(h).ljust(w) if i == 0 else str(h).rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-    ]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in table:
-        lines.append(
-            "  ".join(
-                str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-    lines.append("(failed: waiting to retry after a failed attempt; dead: in the dead-letter table)")
-    if notes:
-        lines.append("")
-        lines.extend(f"! {n}" for n in notes)
-    return "\n".join(lines)
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    with _connect() as conn:
+    with connect() as conn:
         rows = conn.execute(queries.JOB_STATUS).fetchall()
     if args.json:
         keys = [

@@ -18,7 +18,7 @@ from pgconveyor.ops import queries_ops
 
 
 def _connect() -> Any:
-    from pgconveyor.ops.cli import _connect as connect
+    from pgconveyor.ops.console import connect
 
     return connect()
 

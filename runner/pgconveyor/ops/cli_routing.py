@@ -14,7 +14,7 @@ from pgconveyor.ops.modes import parse_bool, parse_executor, set_mode, show_mode
 
 
 def _connect() -> psycopg.Connection[Any]:
-    from pgconveyor.ops.cli import _connect as connect
+    from pgconveyor.ops.console import connect
 
     return connect()
 
@@ -118,7 +118,7 @@ def add_worker_options(wk: argparse.ArgumentParser) -> None:
         "--pgmq",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="also consume the routed pgmq queues (default: PROCESS_PGMQ, else off)",
+        help="consume the pgmq queues the routes use (default: on when pgmq is present; PROCESS_PGMQ=false is off)",
     )
     wk.add_argument("--pgmq-vt", type=int, default=30, help="pgmq visibility timeout in seconds (default 30)")
     wk.add_argument(

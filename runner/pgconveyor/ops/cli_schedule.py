@@ -56,7 +56,8 @@ def render_schedules(rows: list[tuple[Any, ...]]) -> str:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.cli import UsageError, _connect
+    from pgconveyor.ops.console import UsageError
+    from pgconveyor.ops.console import connect as _connect
 
     with _connect() as conn:
         if args.action == "list":
@@ -114,7 +115,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_housekeeping(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.cli import _connect
+    from pgconveyor.ops.console import connect as _connect
 
     with _connect() as conn:
         result = conn.execute(queries_ops.HOUSEKEEPING).fetchone()[0]
@@ -123,7 +124,7 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.cli import _connect
+    from pgconveyor.ops.console import connect as _connect
 
     with _connect() as conn:
         result = conn.execute(queries_ops.HEALTH).fetchone()[0]
@@ -138,7 +139,8 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.cli import UsageError, _connect
+    from pgconveyor.ops.console import UsageError
+    from pgconveyor.ops.console import connect as _connect
 
     with _connect() as conn:
         if args.action == "set":

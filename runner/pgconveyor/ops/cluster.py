@@ -17,7 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgconveyor.core.config import EMBEDDED_DBNAME, PROJECT_ROOT, ConfigError
+from pgconveyor.core.config import (
+    EMBEDDED_DBNAME,
+    PROJECT_ROOT,
+    ConfigError,
+    embedded_port,
+    embedded_url,
+    embedded_user,
+)
 
 
 def _bindir() -> Path:
@@ -40,9 +47,7 @@ def _bindir() -> Path:
 
 
 def _default_port(root: Path) -> int:
-    # One port per checkout, so two clones (or CI beside a developer) never collide.
-    digest = hashlib.sha256(str(root).encode()).digest()
-    return 54000 + int.from_bytes(digest[:2], "big") % 900
+    return embedded_port(root)
 
 
 def _postgres_can_reach(path: Path) -> bool:
@@ -70,7 +75,7 @@ class Cluster:
             base = Path("/var/tmp") / f"pgconveyor-{hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:10]}"
         else:
             base = PROJECT_ROOT / ".conveyor"
-        port = int(os.environ.get("CONVEYOR_PGPORT", _default_port(PROJECT_ROOT)))
+        port = embedded_port(PROJECT_ROOT)
         return cls(base=base.resolve(), port=port)
 
     @property
@@ -87,10 +92,10 @@ class Cluster:
 
     @property
     def user(self) -> str:
-        return "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+        return embedded_user()
 
     def url(self, dbname: str = EMBEDDED_DBNAME) -> str:
-        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
+        return embedded_url(dbname, self.port)
 
     # -- running server commands ------------------------------------------------
 

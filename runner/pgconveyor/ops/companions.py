@@ -1,7 +1,8 @@
-"""What runs beside the jobs-table worker in ``conveyor worker``: the pgmq consumer and the Inngest outbox forwarder.
+"""What ``conveyor worker`` runs besides the jobs table: the routed pgmq queues and the Inngest outbox forwarder.
 
-Kept out of runner/worker.py: the worker runs as before, and these run as sibling
-tasks that stop when it stops (a signal, ``--once``, an error in one of them).
+The pgmq queues are sources of the one worker (same slots, executor and reporter);
+companions such as the outbox forwarder run as sibling tasks that stop when the
+worker stops (a signal, ``--once``, an error in one of them).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 from typing import Protocol
 
 from pgconveyor.core.registry import HandlerSpec
+from pgconveyor.core.source import Source
 from pgconveyor.core.worker import Worker
 
 log = logging.getLogger("conveyor.worker")
@@ -31,30 +33,32 @@ def build_companions(
     pgmq_vt: int = 30,
     poll_interval: float = 1.0,
     once: bool = False,
-) -> list[Companion]:
-    """Apply the environment's execution mode, then build what the flags ask for.
+) -> tuple[list[Source], list[Companion]]:
+    """Apply the environment's execution mode; return the worker's extra sources and its companions.
 
-    ``outbox=None`` forwards the Inngest outbox when the mode in force uses Inngest.
-    Missing Inngest keys in production mode are a ConfigError here, at start-up.
+    The pgmq queues the routes use are sources of the worker itself (when pgmq is
+    present and ``pgmq`` is on); the Inngest outbox forwarder runs beside it
+    (``outbox=None``: when the mode in force uses Inngest). Missing Inngest keys in
+    production mode are a ConfigError here, at start-up.
     """
-    import psycopg
-
+    from pgconveyor.core.db import connect
     from pgconveyor.ops.modes import apply_env_mode
+    from pgconveyor.sources.pgmq import pgmq_sources, routed_queues
 
-    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
+    with connect(url) as conn:
         mode = apply_env_mode(conn)
+    sources: list[Source] = []
+    if pgmq and mode["pgmq_available"]:
+        sources = list(pgmq_sources(asyncio.run(routed_queues(url, handlers)), pgmq_vt))
     log.info(
         "execution mode",
-        extra={"mode": mode["mode"], "pgmq_available": mode["pgmq_available"], "process_pgmq": pgmq},
+        extra={
+            "mode": mode["mode"],
+            "pgmq_available": mode["pgmq_available"],
+            "pgmq_queues": ",".join(s.name.removeprefix("pgmq:") for s in sources) or "-",
+        },
     )
     companions: list[Companion] = []
-    if pgmq:
-        from pgconveyor.sources.pgmq import PgmqConsumer
-
-        if not mode["pgmq_available"]:
-            log.warning("--pgmq: pgmq is not available in this database; pgmq routes use the jobs table")
-        else:
-            companions.append(PgmqConsumer(url, handlers, vt=pgmq_vt, poll_interval=poll_interval, once=once))
     if outbox is None:
         outbox = bool(mode["executors"]["inngest"])
     if outbox:
@@ -62,7 +66,7 @@ def build_companions(
         from pgconveyor.sources.outbox import OutboxForwarder
 
         companions.append(OutboxForwarder(url, inngest_client(send=True), poll_interval=poll_interval))
-    return companions
+    return sources, companions
 
 
 async def run_with_companions(worker: Worker, companions: list[Companion]) -> int:

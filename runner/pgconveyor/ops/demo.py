@@ -20,12 +20,14 @@ from pgconveyor.core import queries
 from pgconveyor.core.config import database_url
 from pgconveyor.core.registry import load_handlers
 from pgconveyor.core.worker import Worker
-from pgconveyor.ops.cli import _connect, render_status
-from pgconveyor.ops.companions import run_with_companions
+from pgconveyor.ops import queries_ops
+from pgconveyor.ops.console import connect as _connect
+from pgconveyor.ops.console import render_status
 
 JOB_TYPES = ["calendar_sync", "risk_check", "housekeeping", "execution", "order_close", "alert", "metric"]
 
-REMAINING_JOBS = "select count(*) from conveyor.jobs where id = any(%s)"
+# Work the demo's worker still has to do in the jobs table (its types are every type).
+REMAINING_JOBS = "select coalesce(sum(ready + scheduled + running), 0) from conveyor.job_status"
 PGMQ_DEPTH = "select coalesce(sum(depth), 0) from conveyor.pgmq_queue_depths() where queue_name not like '%%\\_dlq'"
 ROUTES = "select job_type, destination from conveyor.list_routes()"
 DISPATCH = "select conveyor.dispatch(%s, %s::jsonb, p_priority => %s, p_delay => %s::interval)"
@@ -87,7 +89,7 @@ def _enqueue(conn: psycopg.Connection[Any], jobs: list[dict[str, Any]]) -> tuple
 
 def run_demo(n: int = 300, quiet: bool = False) -> int:
     from pgconveyor.core import logs
-    from pgconveyor.sources.pgmq import PgmqConsumer
+    from pgconveyor.sources.pgmq import pgmq_sources, routed_queues
 
     logs.setup("error")
     with _connect() as conn:
@@ -101,23 +103,22 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
     started = time.monotonic()
     last_line = [0.0]
     check = psycopg.connect(database_url(), autocommit=True, prepare_threshold=None)
-    handlers = load_handlers()
-    consumer = PgmqConsumer(database_url(), handlers, poll_interval=0.2) if pgmq_present else None
+    handlers = load_handlers(demo=True)
+    queues = asyncio.run(routed_queues(database_url(), handlers)) if pgmq_present else []
 
     async def stop_when(worker: Worker) -> bool:
-        remaining = check.execute(REMAINING_JOBS, (ids,)).fetchone()[0]
+        remaining = check.execute(REMAINING_JOBS).fetchone()[0]
         if pgmq_present:
             remaining += check.execute(PGMQ_DEPTH).fetchone()[0]
         done = total - remaining
         s = worker.stats
-        pg = consumer.stats if consumer else None
         now = time.monotonic()
         tty = sys.stdout.isatty()
         if not quiet and (tty or remaining == 0 or now - last_line[0] >= 2):
             last_line[0] = now
             line = (
-                f"\r{_bar(done, total)} {done}/{total}  completed {s.completed + (pg.completed if pg else 0)}  "
-                f"retried {s.retried + (pg.retried if pg else 0)}  dead {s.dead + (pg.dead if pg else 0)}  "
+                f"\r{_bar(done, total)} {max(done, 0)}/{total}  completed {s.completed}  "
+                f"retried {s.retried}  dead {s.dead}  "
                 f"{now - started:4.1f}s"
             )
             sys.stdout.write(line if tty else line.lstrip("\r") + "\n")
@@ -132,30 +133,35 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
         poll_interval=0.2,
         grace=5,
         stop_when=stop_when,
+        sources=pgmq_sources(queues),
     )
     try:
-        asyncio.run(run_with_companions(worker, [consumer] if consumer else []))
+        asyncio.run(worker.run())
     finally:
         check.close()
-    pg = consumer.stats if consumer else None
+    s = worker.stats
+    from_pgmq = sum(n for name, n in s.by_source.items() if name.startswith("pgmq:"))
     print()
     print(
-        f"done in {time.monotonic() - started:.1f}s: jobs table {worker.stats.completed} completed, "
-        f"{worker.stats.retried} retries, {worker.stats.dead} dead-lettered"
-        + (f"; pgmq {pg.completed} completed, {pg.retried} retries, {pg.dead} to a dead-letter queue" if pg else "")
-        + "\n"
+        f"done in {time.monotonic() - started:.1f}s: {s.completed} completed, {s.retried} retries, "
+        f"{s.dead} dead-lettered; {s.by_source.get('jobs', 0)} outcomes from the jobs table, "
+        f"{from_pgmq} from pgmq (one worker runs both)\n"
     )
     with _connect() as conn:
         print(render_status(conn.execute(queries.JOB_STATUS).fetchall()))
-        dead = conn.execute(queries.DLQ_LIST, {"job_type": None, "limit": 5}).fetchall()
+        dead = conn.execute(
+            queries_ops.DLQ_EACH, {"queue": None, "job_type": None, "fingerprint": None, "limit": 5}
+        ).fetchall()
         health = conn.execute(HEALTH).fetchone()[0]
         queues = conn.execute(PGMQ_QUEUES).fetchall() if pgmq_present else []
     if dead:
         print("\nlatest dead letters (conveyor dlq list / show ID / requeue ID):")
-        for jid, jtype, attempts, _died, reason, last_error in dead:
-            print(f"  {jid:>8}  {jtype:<14} attempts={attempts}  {reason}: {(last_error or '').splitlines()[0][:80]}")
+        for queue, jid, _job_id, jtype, reason, error, _fp, _died, attempts in dead:
+            where = "" if queue == "jobs" else f" ({queue})"
+            first = (error or "").splitlines()[0][:80] if error else ""
+            print(f"  {jid:>8}{where}  {jtype:<14} attempts={attempts}  {reason}: {first}")
     if queues:
-        print("\npgmq queues (conveyor worker --pgmq consumes them; 3 reads without success -> *_dlq):")
+        print("\npgmq queues (conveyor worker consumes them; 3 reads without success -> *_dlq):")
         for name, depth in queues:
             print(f"  {name:<22} {depth:>6} waiting")
     print_health(health)

@@ -407,7 +407,7 @@ def diagnose(url: str, args: argparse.Namespace) -> list[Finding]:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from pgconveyor.core.config import database_url
-    from pgconveyor.ops.cli import _connect
+    from pgconveyor.ops.console import connect as _connect
 
     _connect().close()  # a clear error when the database is unreachable
     args.url = database_url()

@@ -27,6 +27,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFami
 from starlette.exceptions import HTTPException
 
 from pgconveyor.core.config import database_url
+from pgconveyor.core.db import connect
 from pgconveyor.core.registry import HandlerSpec, load_handlers
 from pgconveyor.ops import queries_ops
 
@@ -40,9 +41,7 @@ CONNECT_TIMEOUT = 5
 
 
 def _connect(url: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(
-        url, autocommit=True, prepare_threshold=None, connect_timeout=CONNECT_TIMEOUT, application_name="conveyor-http"
-    )
+    return connect(url, application_name="conveyor-http", connect_timeout=CONNECT_TIMEOUT)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -160,31 +159,27 @@ def _le(bound: float) -> str:
     return repr(float(bound))
 
 
-async def process_one_batch(url: str, handlers: dict[str, HandlerSpec], batch_size: int) -> dict[str, int]:
-    """Claim one batch with the regular runner, run it to the end, report, and return the counts."""
+async def process_one_batch(
+    url: str, handlers: dict[str, HandlerSpec], batch_size: int, *, pgmq: bool = True
+) -> dict[str, int]:
+    """One batch of the regular worker: one claim from the jobs table and from each routed pgmq queue, run, reported.
+
+    The worker's own one-batch mode (``Worker(one_batch=True)``): the same executor,
+    reporter and log lines as ``conveyor worker``, no polling.
+    """
     from pgconveyor.core.worker import Worker
+    from pgconveyor.sources.pgmq import pgmq_sources, routed_queues
 
-    calls = 0
-
-    async def one_batch(worker: Worker) -> bool:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            return False
-        while worker.active:  # let the batch finish before the loop stops claiming
-            await asyncio.sleep(0.01)
-        return True
-
+    queues = await routed_queues(url, handlers) if pgmq else []
     worker = Worker(
         url,
         handlers,
-        concurrency=batch_size,
+        concurrency=batch_size * (1 + len(queues)),
         batch_size=batch_size,
-        once=True,
-        poll_interval=0.05,
+        one_batch=True,
         listen=False,
         install_signals=False,
-        stop_when=one_batch,
+        sources=pgmq_sources(queues),
         name=f"http:{os.uname().nodename}:{os.getpid()}",
     )
     await worker.run()
@@ -196,6 +191,8 @@ async def process_one_batch(url: str, handlers: dict[str, HandlerSpec], batch_si
         "dead": s.dead,
         "stale": s.stale,
         "released": s.released,
+        "refused": s.refused,
+        "by_source": dict(s.by_source),
     }
 
 
@@ -315,8 +312,20 @@ def create_app(
             loaded["handlers"] = handlers if handlers is not None else load_handlers()
         with _connect(db_url):
             pass  # a clear 503 now rather than a runner retrying against a dead database
+        if not loaded["handlers"]:
+            raise HTTPException(
+                503,
+                "no handlers are loaded: name your handler modules in CONVEYOR_HANDLERS (or conveyor serve --handlers)",
+            )
         counts = asyncio.run(process_one_batch(db_url, loaded["handlers"], batch_size))
         return {"processed": counts["completed"] + counts["retried"] + counts["dead"], **counts}
+
+    @app.get("/api/jobs/process")
+    def jobs_process_status(request: Request) -> dict[str, Any]:
+        """The hybrid queue's status: depth and dead per queue, counts per job type, execution mode."""
+        require_bearer(request)
+        with _connect(db_url) as conn:
+            return conn.execute(queries_ops.HYBRID_STATUS).fetchone()[0]
 
     @app.get("/metrics")
     def metrics() -> Response:
@@ -332,7 +341,7 @@ def serve(host: str, port: int, log_level: str = "info", handler_modules: list[s
     from pgconveyor.core.config import using_embedded
 
     if using_embedded():
-        from pgconveyor.ops.cli import _connect
+        from pgconveyor.ops.console import connect as _connect
 
         _connect().close()  # a clear error when the embedded database is down
     app = create_app(handlers=load_handlers(handler_modules))

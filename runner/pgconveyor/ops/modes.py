@@ -57,9 +57,10 @@ def mode_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def process_pgmq_from_env(env: Mapping[str, str] | None = None) -> bool:
+    """PROCESS_PGMQ: on unless set to false. pgmq routes are default routes; their work must not wait for a flag."""
     env = os.environ if env is None else env
     raw = env.get("PROCESS_PGMQ", "").strip()
-    return parse_bool("PROCESS_PGMQ", raw) if raw else False
+    return parse_bool("PROCESS_PGMQ", raw) if raw else True
 
 
 def set_mode(conn: Any, primary: str | None, fallback: bool | None, dual: bool | None) -> dict[str, Any]:

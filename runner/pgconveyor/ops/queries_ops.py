@@ -22,6 +22,7 @@ TICK = "select schedule, due_at, job_id from conveyor.tick()"
 RECONCILE = "select conveyor.reconcile_schedules()"
 HOUSEKEEPING = "select conveyor.housekeeping()"
 HEALTH = "select conveyor.health()"
+HYBRID_STATUS = "select conveyor.hybrid_status()"
 
 QUEUE_HEALTH = """
 select job_type, ready, scheduled, running, completed_1h, failed_1h, dead,
@@ -40,7 +41,7 @@ RUN_TIME_BUCKETS = (
     "select job_type, counts, total, sum_seconds from conveyor.run_time_buckets(%s::interval, %s::float8[])"
 )
 
-LIST_SETTINGS = "select name, value, description from conveyor.settings order by name"
+LIST_SETTINGS = "select name, value, description from conveyor.list_settings()"
 SET_SETTING = "select conveyor.set_setting(%s, %s)"
 
 # -- the dead-letter desk: jobs table and every pgmq <queue>_dlq (issue 9) ----------

@@ -19,14 +19,12 @@ function runs the same handler as the jobs-table worker and the pgmq consumer;
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from typing import Any
 
 import inngest
 
 from pgconveyor.core.config import ConfigError
-from pgconveyor.core.executors import make_job, run_handler
-from pgconveyor.core.models import PermanentFailure, Retry
+from pgconveyor.core.executors import clamp_delay, execute, make_job
 from pgconveyor.core.registry import HandlerSpec
 
 APP_ID_DEFAULT = "pgconveyor"
@@ -35,6 +33,10 @@ SERVE_PATH = "/api/inngest"
 # Inngest retries a failed function run this many times (4 is Inngest's default):
 # 5 runs in all, the jobs table's default max_attempts.
 RETRIES = 4
+
+
+class HandlerFailed(Exception):
+    """A handler's run failed: Inngest retries it (the message is the handler's error)."""
 
 
 def event_name(job_type: str) -> str:
@@ -90,15 +92,17 @@ def make_function(client: inngest.Inngest, spec: HandlerSpec) -> inngest.Functio
         if not isinstance(payload, dict) or not isinstance(job_id, int):
             raise inngest.NonRetriableError(f"event {ctx.event.name} has no job_id or no payload object")
         job = make_job(job_id, spec.job_type, payload, attempt=ctx.attempt + 1, max_attempts=RETRIES + 1)
-        try:
-            await run_handler(spec, job, "inngest")
-        except PermanentFailure as exc:
-            raise inngest.NonRetriableError(f"PermanentFailure: {exc}") from exc
-        except Retry as exc:
-            if exc.delay is None:
-                raise
-            raise inngest.RetryAfterError(f"Retry: {exc}", timedelta(seconds=exc.delay)) from exc
-        return {"job_id": job_id, "job_type": spec.job_type}
+        # The one executor every source uses; Inngest is the reporter here: the outcome
+        # becomes the function's result, a non-retriable error, or a retry after a delay.
+        outcome = await execute(spec, job, "inngest")
+        if outcome.ok:
+            return {"job_id": job_id, "job_type": spec.job_type}
+        if outcome.permanent:
+            raise inngest.NonRetriableError(outcome.error)
+        delay = clamp_delay(outcome.retry_delay)
+        if delay is not None:
+            raise inngest.RetryAfterError(outcome.error, delay)
+        raise HandlerFailed(outcome.error)
 
     return run
 

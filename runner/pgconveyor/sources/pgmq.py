@@ -1,7 +1,10 @@
-"""The pgmq consumer: reads the routed pgmq queues and runs their messages through the handler registry.
+"""pgmq queues as a source of the worker: claim, ack, fail over the routed pgmq queues.
 
-It runs beside the jobs-table worker (``conveyor worker --pgmq`` or PROCESS_PGMQ=true),
-one loop per queue on one connection each, and only through ``conveyor`` functions:
+A plain ``conveyor worker`` consumes the pgmq queues its routes use whenever pgmq
+is present (``PROCESS_PGMQ=false`` or ``--no-pgmq`` opt out). Each queue is one
+source beside the jobs table in the same worker: the same slots, the same executor,
+the same reporter and the same log line (with ``queue`` and ``msg_id``), and
+``--batch-size`` is the most it reads at once. Only ``conveyor`` functions are called:
 ``pgmq_read`` hides a batch for the visibility timeout (30 s by default) and first
 dead-letters messages already read 3 times; ``pgmq_ack`` archives the successes and
 ``pgmq_fail`` records a failure (retry after a backoff, or the dead-letter queue on
@@ -10,15 +13,16 @@ visibility timeout cannot archive a message another consumer has read since.
 
 A handler never runs longer than the visibility timeout: past it the message may
 already be running elsewhere, so the run is cut short and reported as failed (the
-report is then fenced out if another consumer has it).
+report is then fenced out if another consumer has it). A message the consumer
+cannot use (no job type, a payload that is not an object) goes to the dead-letter
+queue with its reason; it never stops the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import traceback
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -27,13 +31,132 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.db import Link, Stopping, fetchall
-from pgconveyor.core.executors import make_job, run_handler
-from pgconveyor.core.models import PermanentFailure, Retry
+from pgconveyor.core.executors import make_job, storable_text
+from pgconveyor.core.models import Job
 from pgconveyor.core.registry import HandlerSpec
+from pgconveyor.core.source import Conn
 
 log = logging.getLogger("conveyor.pgmq")
 
 MAX_READS = 3  # the original design's rule: a message is run at most 3 times
+DEFAULT_VT = 30
+_TOKENS = uuid.UUID("6a1c4f0e-3f0b-4d7e-9a57-2c1d6e0b7f31")  # namespace of the per-read lease keys
+
+
+class PgmqQueue:
+    """One pgmq queue: pgmq_read, pgmq_ack, pgmq_fail. No lease to renew: the visibility timeout bounds a run."""
+
+    kind = "pgmq"
+    renews = False
+    wakes_on_notify = False
+
+    def __init__(self, queue: str, vt: int = DEFAULT_VT):
+        if vt < 2:
+            raise ValueError("the pgmq visibility timeout must be at least 2 seconds")
+        self.queue = queue
+        self.name = f"pgmq:{queue}"
+        self.vt = vt
+        # Leave a second of the visibility timeout to report the outcome in.
+        self.limit: float | None = max(1.0, vt - 1.0)
+
+    async def claim(self, conn: Conn, worker: str, n: int) -> list[Job]:
+        rows = await fetchall(conn, queries.PGMQ_READ, (self.queue, n, self.vt))
+        jobs = []
+        for row in rows:
+            job = await self._job(conn, row)
+            if job is not None:
+                jobs.append(job)
+        return jobs
+
+    async def _job(self, conn: Conn, row: tuple[Any, ...]) -> Job | None:
+        msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt = row
+        reason = None
+        if not isinstance(job_type, str) or not job_type:
+            reason = "message has no job_type"
+        elif not isinstance(payload, dict):
+            reason = "message payload is not a JSON object"
+        elif job_id is not None and not isinstance(job_id, int):
+            reason = "message job_id is not an integer"
+        if reason is not None:
+            # Unusable whatever runs it: to the dead-letter queue now, with the reason.
+            try:
+                await conn.execute(queries.PGMQ_FAIL, (self.queue, msg_id, read_ct, reason, None, read_ct))
+            except psycopg.Error as exc:
+                log.error("could not bury an unusable pgmq message", extra={"queue": self.queue, "error": str(exc)})
+            log.warning(
+                "unusable pgmq message dead-lettered", extra={"queue": self.queue, "msg_id": msg_id, "reason": reason}
+            )
+            return None
+        job = make_job(
+            job_id if job_id is not None else msg_id,
+            job_type,
+            payload,
+            attempt=read_ct,
+            max_attempts=MAX_READS,
+            created_at=enqueued_at,
+            locked_until=vt,
+        )
+        job.lease_token = uuid.uuid5(_TOKENS, f"{self.queue}:{msg_id}:{read_ct}")
+        job.receipt = (msg_id, read_ct)
+        job.source = self
+        return job
+
+    async def ack(self, conn: Conn, jobs: list[Job]) -> set[int]:
+        ids = [j.receipt[0] for j in jobs]
+        cts = [j.receipt[1] for j in jobs]
+        archived = {r[0] for r in await fetchall(conn, queries.PGMQ_ACK, (self.queue, ids, cts))}
+        return {j.id for j in jobs if j.receipt[0] in archived}
+
+    async def fail(self, conn: Conn, job: Job, error: str, delay: timedelta | None, permanent: bool) -> str:
+        msg_id, read_ct = job.receipt
+        if error.startswith("TimeoutError"):
+            error = f"TimeoutError: handler ran past the {self.vt} s visibility timeout"
+        # A permanent failure dead-letters now: this read counts as the last one.
+        max_reads = read_ct if permanent else MAX_READS
+        params = (self.queue, msg_id, read_ct, storable_text(error), delay, max_reads)
+        rows = await fetchall(conn, queries.PGMQ_FAIL, params)
+        return rows[0][0]
+
+    async def extend(self, conn: Conn, jobs: list[Job]) -> dict[tuple[int, Any], float]:
+        return {}
+
+    async def release(self, conn: Conn, jobs: list[Job]) -> int:
+        return 0  # a message comes back by itself when its visibility timeout ends
+
+    def log_fields(self, job: Job) -> dict[str, Any]:
+        return {"queue": self.queue, "msg_id": job.receipt[0], "job_id": job.id}
+
+
+async def routed_queues(url: str, handlers: dict[str, HandlerSpec]) -> list[str]:
+    """The pgmq queues the routes use that this runner can consume; [] without pgmq.
+
+    A queue is consumed only when this runner handles every job type routed to it: a
+    message it cannot run would fail here and, after 3 reads, be dead-lettered
+    although another runner could have run it.
+    """
+    link = Link(url, "pgmq-setup")
+    try:
+        conn = await link.connect()
+        if not (await fetchall(conn, queries.PGMQ_AVAILABLE))[0][0]:
+            return []
+        rows = await fetchall(conn, queries.PGMQ_QUEUES)
+    finally:
+        await link.close()
+    queues = []
+    for queue, job_types in rows:
+        missing = sorted(set(job_types) - set(handlers))
+        if missing:
+            log.warning(
+                "pgmq queue not consumed: no handler here for some of its job types",
+                extra={"queue": queue, "missing": ",".join(missing)},
+            )
+        else:
+            queues.append(queue)
+    return queues
+
+
+def pgmq_sources(queues: list[str], vt: int = DEFAULT_VT) -> list[PgmqQueue]:
+    return [PgmqQueue(q, vt) for q in queues]
 
 
 @dataclass
@@ -45,23 +168,20 @@ class PgmqStats:
     by_queue: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class _Outcome:
-    msg_id: int
-    read_ct: int
-    error: str | None = None
-    retry_delay: float | None = None
-    permanent: bool = False
-
-
 class PgmqConsumer:
+    """A worker over the pgmq queues alone (no jobs table): for embedding and tests.
+
+    ``conveyor worker`` does not need it: its one worker reads the jobs table and the
+    queues together.
+    """
+
     def __init__(
         self,
         url: str,
         handlers: dict[str, HandlerSpec],
         *,
         queues: list[str] | None = None,
-        vt: int = 30,
+        vt: int = DEFAULT_VT,
         batch_size: int = 10,
         poll_interval: float = 1.0,
         once: bool = False,
@@ -74,141 +194,47 @@ class PgmqConsumer:
         self.vt = vt
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        # --once: each queue is read until nothing is visible, then the consumer exits.
         self.once = once
-        self.stats = PgmqStats()
-        self._stopping = False
-        self._wake = asyncio.Event()
+        self.worker: Any = None
+        self._stop_requested = False
+
+    @property
+    def stats(self) -> PgmqStats:
+        s = self.worker.stats if self.worker is not None else None
+        if s is None:
+            return PgmqStats()
+        by_queue = {k.removeprefix("pgmq:"): v for k, v in s.by_source.items() if k.startswith("pgmq:")}
+        return PgmqStats(s.completed, s.retried, s.dead, s.stale, by_queue)
 
     def request_stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    def _should_abort(self) -> bool:
-        return self._stopping
+        self._stop_requested = True
+        if self.worker is not None:
+            self.worker.request_stop()
 
     async def run(self) -> None:
-        if self.queues is None:
-            link = Link(self.url, "pgmq-setup", self._should_abort)
-            try:
-                rows = await link.run(lambda c: fetchall(c, queries.PGMQ_QUEUES))
-            except Stopping:
-                return
-            finally:
-                await link.close()
-            # A queue is consumed only when this runner handles every job type routed
-            # to it: a message it cannot run would fail here and, after 3 reads, be
-            # dead-lettered although another runner could have run it.
-            self.queues = []
-            for queue, job_types in rows:
-                missing = sorted(set(job_types) - set(self.handlers))
-                if missing:
-                    log.warning(
-                        "pgmq queue not consumed: no handler here for some of its job types",
-                        extra={"queue": queue, "missing": ",".join(missing)},
-                    )
-                else:
-                    self.queues.append(queue)
-        if not self.queues:
+        from pgconveyor.core.worker import Worker
+
+        try:
+            queues = self.queues if self.queues is not None else await routed_queues(self.url, self.handlers)
+        except Stopping:
+            return
+        if not queues:
             log.warning("no pgmq queue to consume: no route leads to pgmq, or pgmq is not available")
             return
-        log.info("pgmq consumer started", extra={"queues": ",".join(self.queues), "vt": self.vt})
-        await asyncio.gather(*(self._queue_loop(q) for q in self.queues))
-        log.info("pgmq consumer stopped", extra={"completed": self.stats.completed, "dead": self.stats.dead})
-
-    async def _queue_loop(self, queue: str) -> None:
-        link = Link(self.url, f"pgmq-{queue}", self._should_abort)
-        try:
-            while not self._stopping:
-                try:
-                    rows = await link.run(lambda c: fetchall(c, queries.PGMQ_READ, (queue, self.batch_size, self.vt)))
-                except Stopping:
-                    break
-                if rows:
-                    outcomes = await asyncio.gather(*(self._run_one(row) for row in rows))
-                    await self._report(link, queue, outcomes)
-                    if len(rows) == self.batch_size:
-                        continue
-                elif self.once:
-                    break
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
-                except TimeoutError:
-                    pass
-        finally:
-            await link.close()
-
-    async def _run_one(self, row: tuple[Any, ...]) -> _Outcome:
-        msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt = row
-        outcome = _Outcome(msg_id, read_ct)
-        spec = self.handlers.get(job_type)
-        if spec is None:
-            outcome.error = f"no handler for job type {job_type!r} in this runner"
-            return outcome
-        job = make_job(
-            job_id if job_id is not None else msg_id,
-            job_type,
-            payload,
-            attempt=read_ct,
-            max_attempts=MAX_READS,
-            created_at=enqueued_at,
-            locked_until=vt,
+        self.worker = Worker(
+            self.url,
+            self.handlers,
+            sources=pgmq_sources(queues, self.vt),
+            jobs_table=False,
+            concurrency=max(self.batch_size, 1) * len(queues),
+            batch_size=self.batch_size,
+            once=self.once,
+            poll_interval=self.poll_interval,
+            listen=False,
+            install_signals=False,
+            name=f"pgmq-consumer-{uuid.uuid4().hex[:6]}",
         )
-        started = time.perf_counter()
-        try:
-            # Leave a second of the visibility timeout to report the outcome in.
-            await run_handler(spec, job, "pgmq", timeout=max(1.0, self.vt - 1.0))
-        except TimeoutError:
-            outcome.error = f"TimeoutError: handler ran past the {self.vt} s visibility timeout"
-        except Retry as exc:
-            outcome.error, outcome.retry_delay = f"Retry: {exc}", exc.delay
-        except PermanentFailure as exc:
-            outcome.error, outcome.permanent = f"PermanentFailure: {exc}", True
-        except Exception as exc:
-            outcome.error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc, limit=8))
-        job.duration = time.perf_counter() - started
-        return outcome
-
-    async def _report(self, link: Link, queue: str, outcomes: list[_Outcome]) -> None:
-        done = [o for o in outcomes if o.error is None]
-        if done:
-            ids = [o.msg_id for o in done]
-            cts = [o.read_ct for o in done]
-            try:
-                rows = await link.run(lambda c: fetchall(c, queries.PGMQ_ACK, (queue, ids, cts)))
-            except Stopping:
-                return
-            archived = len(rows)
-            self.stats.completed += archived
-            self.stats.stale += len(done) - archived
-            self.stats.by_queue[queue] = self.stats.by_queue.get(queue, 0) + archived
-            if archived < len(done):
-                log.warning(
-                    "pgmq messages read again by another consumer before this one acknowledged them",
-                    extra={"queue": queue, "count": len(done) - archived},
-                )
-        for o in outcomes:
-            if o.error is None:
-                continue
-            delay = timedelta(seconds=o.retry_delay) if o.retry_delay is not None else None
-            # A permanent failure dead-letters now: this read counts as the last one.
-            max_reads = o.read_ct if o.permanent else MAX_READS
-            params = (queue, o.msg_id, o.read_ct, o.error, delay, max_reads)
-            try:
-                result = (await link.run(lambda c, p=params: fetchall(c, queries.PGMQ_FAIL, p)))[0][0]
-            except Stopping:
-                return
-            except psycopg.Error as exc:
-                log.error("could not record a pgmq failure", extra={"queue": queue, "error": str(exc)})
-                continue
-            if result == "dead":
-                self.stats.dead += 1
-            elif result == "retry":
-                self.stats.retried += 1
-            else:
-                self.stats.stale += 1
-            log.info(
-                "pgmq message failed",
-                extra={"queue": queue, "msg_id": o.msg_id, "read_ct": o.read_ct, "outcome": result},
-            )
+        if self._stop_requested:
+            return
+        await self.worker.run()
+        await asyncio.sleep(0)

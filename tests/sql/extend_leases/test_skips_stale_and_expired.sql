@@ -11,7 +11,7 @@ begin
 end $$;
 
 select bag_eq(
-    $$ select x from conveyor.extend_leases(
+    $$ select x.id from conveyor.extend_leases(
            array(select id from claimed order by id),
            array(select case when payload ->> 'n' = '2' then gen_random_uuid() else lease_token end
                  from claimed order by id),

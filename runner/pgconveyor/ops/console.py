@@ -1,0 +1,82 @@
+"""What every ``conveyor`` command shares: its connection, its usage error, the status table.
+
+Kept apart from ``ops.cli`` so that the command modules (cli_routing, cli_schedule,
+demo, doctor, http) import this and ``ops.cli`` imports them: the arrows point one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from pgconveyor.core import db
+from pgconveyor.core.config import ConfigError, database_url, using_embedded
+
+
+class UsageError(Exception):
+    pass
+
+
+def connect() -> psycopg.Connection[Any]:
+    """A connection to DATABASE_URL, or to the embedded cluster (a clear error when it is not running)."""
+    if using_embedded():
+        from pgconveyor.ops.cluster import Cluster
+
+        cluster = Cluster.default()
+        if not cluster.running():
+            raise ConfigError(
+                "the embedded database is not running: start it with `conveyor db start` "
+                "(or set DATABASE_URL to use another server)"
+            )
+    return db.connect(database_url())
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.1f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def render_status(rows: Sequence[tuple[Any, ...]]) -> str:
+    header = [
+        "job type",
+        "ready",
+        "scheduled",
+        "running",
+        "failed",
+        "completed 24h",
+        "dead",
+        "oldest ready",
+        "workers",
+    ]
+    table = []
+    notes = []
+    for r in rows:
+        job_type, ready, scheduled, running, retrying, completed, dead, oldest, workers = r
+        table.append([job_type, ready, scheduled, running, retrying, completed, dead, _age(oldest), workers])
+        if (ready or scheduled) and not workers:
+            notes.append(f"{job_type}: {ready + scheduled} job(s) waiting with no handler in any live worker")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
+    lines = [
+        "  ".join(
+            str(h).ljust(w) if i == 0 else str(h).rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in table:
+        lines.append(
+            "  ".join(
+                str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    lines.append("(failed: waiting to retry after a failed attempt; dead: in the dead-letter table)")
+    if notes:
+        lines.append("")
+        lines.extend(f"! {n}" for n in notes)
+    return "\n".join(lines)
