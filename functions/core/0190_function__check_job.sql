@@ -25,9 +25,11 @@ as $$
 declare
     v_type conveyor.job_types;
 begin
-    perform conveyor._validate_name(p_job_type);
+    -- A registered type's name is valid by its table's constraint: the name rule is
+    -- asked only when the type is not found, to say why (a hostile name, or unknown).
     select * into v_type from conveyor.job_types as t where t.name = p_job_type for key share;
     if not found then
+        perform conveyor._validate_name(p_job_type);
         raise exception 'conveyor: unknown job type %', pg_catalog.quote_literal(p_job_type)
             using errcode = '22023',
                   hint = 'Register it first: select conveyor.register_job_type(''' || p_job_type || ''');';
@@ -37,7 +39,9 @@ begin
             p_job_type, coalesce(pg_catalog.jsonb_typeof(p_payload), 'NULL')
             using errcode = '22023';
     end if;
-    perform conveyor._due_at(p_run_at, p_delay);
+    if p_run_at is not null or p_delay is not null then
+        perform conveyor._due_at(p_run_at, p_delay);
+    end if;
     if p_priority is not null and p_priority not between -32768 and 32767 then
         raise exception 'conveyor: priority % is out of range (-32768 to 32767)', p_priority using errcode = '22023';
     end if;

@@ -25,7 +25,12 @@ declare
 begin
     v_type := conveyor._check_job(p_job_type, p_payload, p_priority, p_run_at, p_delay, p_dedup_key, p_max_attempts);
 
-    v_run_at := conveyor._due_at(p_run_at, p_delay);
+    -- The common call (due now) skips _due_at: each call of a function with its own
+    -- search_path costs a configuration save and restore on the hot path.
+    v_run_at := case
+        when p_run_at is null and p_delay is null then pg_catalog.now()
+        else conveyor._due_at(p_run_at, p_delay)
+    end;
 
     -- Without a dedup key nothing can conflict: a plain insert, without on conflict's
     -- speculative insertion (one more WAL record and index probe per job).

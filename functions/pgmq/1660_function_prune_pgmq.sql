@@ -24,9 +24,12 @@ declare
     v_archive bigint := 0;
     v_dlq bigint := 0;
 begin
-    if p_archive_older_than is null or p_archive_older_than < interval '0'
-        or p_dlq_older_than is null or p_dlq_older_than < interval '0' then
-        raise exception 'conveyor: prune_pgmq needs retention ages of zero or more' using errcode = '22023';
+    -- 100 years at most, as the retention settings: now() minus much more leaves the timestamp range.
+    if p_archive_older_than is null or p_archive_older_than not between interval '0' and interval '100 years'
+        or p_dlq_older_than is null or p_dlq_older_than not between interval '0' and interval '100 years' then
+        raise exception 'conveyor: prune_pgmq needs retention ages of 0 to 100 years, got % and %',
+            coalesce(p_archive_older_than::text, 'NULL'), coalesce(p_dlq_older_than::text, 'NULL')
+            using errcode = '22023';
     end if;
     if p_batch_size is null or p_batch_size < 1 or p_max_batches is null or p_max_batches < 1 then
         raise exception 'conveyor: prune_pgmq needs a batch size and a number of batches of at least 1'
