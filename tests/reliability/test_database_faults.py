@@ -96,7 +96,13 @@ def test_full_server_restart_under_load(own_cluster, workers):
     migrate(url)
     prepare(url)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("select conveyor.register_job_type('rel_work', p_max_attempts => 50)")
+        # Each lease that runs out across a restart is a failed attempt, and attempts back
+        # off exponentially: a short cap keeps a job that lost several leases on a slow
+        # machine from waiting minutes for its retry. This test is about restarts.
+        conn.execute(
+            "select conveyor.register_job_type('rel_work', p_max_attempts => 50,"
+            " p_backoff_base => interval '100 milliseconds', p_backoff_cap => interval '1 second')"
+        )
     n = 300
     fill(url, n)
     w = workers(url, "--concurrency", "8", "--lease", "2", "--poll-interval", "0.2")
@@ -106,7 +112,15 @@ def test_full_server_restart_under_load(own_cluster, workers):
         own_cluster.stop(mode=mode)
         wait_for(lambda: "database unreachable" in w.log(), what="the worker to notice")
         own_cluster.start()
-    wait_for(lambda: drained(url), timeout=180, what="every job to finish after the restarts")
+    try:
+        wait_for(lambda: drained(url), timeout=180, what="every job to finish after the restarts")
+    except AssertionError as exc:
+        with psycopg.connect(url, autocommit=True) as conn:
+            left = conn.execute(
+                "select id, state, attempts, run_at - now(), locked_until - now()"
+                " from conveyor.jobs order by id limit 20"
+            ).fetchall()
+        raise AssertionError(f"{exc}; jobs left: {left}; worker log ends:\n{w.log()[-3000:]}") from exc
     assert w.alive()
     assert_each_completed_once(url, n)
     assert "database reachable again" in w.log()
