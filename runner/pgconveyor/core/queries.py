@@ -20,7 +20,6 @@ LISTEN = "listen conveyor_jobs"
 
 ENQUEUE = "select conveyor.enqueue(%s, %s, %s, %s, %s, %s, %s)"
 ENQUEUE_BATCH = "select conveyor.enqueue_batch(%s::jsonb, %s)"
-RESCUE_EXPIRED = "select conveyor.rescue_expired(%s)"
 
 JOB_STATUS = """
 select job_type, ready, scheduled, running, retrying, completed_24h, dead,
@@ -42,7 +41,6 @@ PGMQ_AVAILABLE = "select conveyor._pgmq_available()"
 PGMQ_READ = "select msg_id, read_ct, job_id, job_type, payload, enqueued_at, vt from conveyor.pgmq_read(%s, %s, %s)"
 PGMQ_ACK = "select conveyor.pgmq_ack(%s, %s::bigint[], %s::integer[])"
 PGMQ_FAIL = "select conveyor.pgmq_fail(%s, %s, %s, %s, %s, %s)"
-PGMQ_DEPTHS = "select queue_name, depth, oldest_age from conveyor.pgmq_queue_depths()"
 DISPATCH = "select conveyor.dispatch(%s, %s, %s, %s, %s, %s, %s)"
 ROUTES = """
 select job_type, destination, queue_name, effective_destination, effective_queue, copy_to_inngest, note
