@@ -60,7 +60,10 @@ def test_scale_mode_runs_every_row_tiny(admin_url: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
     rows = {row["key"]: row for row in result["rows"]}
-    assert set(rows) == {"backlog", "enqueue", "snapshot", "job_types", "producers", "processes", "one_process"}
+    assert set(rows) == {
+        "backlog", "enqueue", "snapshot", "job_types", "producers", "producers_plain", "producers_idle",
+        "processes", "one_process",
+    }  # fmt: skip
     for row in rows.values():
         assert row["ref_best"] > 0 and row["got_best"] > 0, row
         assert row["ratio"] == pytest.approx(row["got_best"] / row["ref_best"])
