@@ -4,10 +4,20 @@ A schema version is named by its newest migration id in yoyo's order. The code s
 of the newest version is today's functions/ and cron/ folders. Every migrate records
 the set it applied in ``conveyor.code_sets`` (through ``conveyor.record_code_set``),
 so a database knows the code it last ran at each version it has been at; releases
-ship the sets of older versions in ``code_sets/<version>.sql`` (written by
-``scripts/code_sets.py`` from git) for databases that never ran them.
+ship the sets of older versions in ``code_sets/`` (written by ``scripts/code_sets.py``
+from git) for databases that never ran them.
 ``conveyor migrate --to VERSION`` (ops/rollback.py) re-applies the set of VERSION
 after rolling the schema back.
+
+The shipped sets are a content-addressed store, since most files are the same from
+one version to the next:
+
+- ``code_sets/blobs/<hash>.sql``: one file per distinct file text, exactly the text
+  migrate applies, named by the first 16 hex digits of its sha256;
+- ``code_sets/<version>.txt``: the manifest of one version. Comment lines (``#``),
+  then ``version``, ``commit``, ``date`` and ``sha256`` lines (the checksum of the
+  whole set: sha256 over every path followed by its text, in order, 16 hex digits),
+  a blank line, then one ``<path> <hash>`` line per file in apply order.
 """
 
 from __future__ import annotations
@@ -19,11 +29,13 @@ from pathlib import Path
 
 import psycopg
 
-from pgconveyor.core.config import CRON_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR, PROJECT_ROOT
+from pgconveyor.core.config import CRON_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR, PROJECT_ROOT, ConfigError
 
 CODE_SETS_DIR = PROJECT_ROOT / "code_sets"
-# Marks the start of each file in a shipped code set: the file's path follows.
-FILE_MARK = "-- @file "
+BLOBS = "blobs"  # the folder of file texts, inside a code_sets folder
+MANIFEST_SUFFIX = ".txt"
+HASH_LEN = 16  # hex digits of sha256 kept in names and checksums: 64 bits
+HEADER_KEYS = ("version", "commit", "date", "sha256")
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,7 @@ class CodeFile:
 class CodeSet:
     version: str
     files: tuple[CodeFile, ...]
-    source: str  # where it came from: "functions/", "database", "code_sets/<v>.sql"
+    source: str  # where it came from: "functions/", "database", "code_sets/<v>.txt"
 
     @property
     def functions(self) -> list[CodeFile]:
@@ -84,27 +96,96 @@ def current(version: str) -> CodeSet:
     return CodeSet(version, tuple(files), "functions/")
 
 
-def parse_shipped(version: str, text: str, source: str) -> CodeSet:
-    files: list[CodeFile] = []
-    path: str | None = None
-    lines: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if line.startswith(FILE_MARK):
-            if path is not None:
-                files.append(CodeFile(path, "".join(lines)))
-            path, lines = line[len(FILE_MARK) :].strip(), []
-        elif path is not None:
-            lines.append(line)
-    if path is not None:
-        files.append(CodeFile(path, "".join(lines)))
-    return CodeSet(version, tuple(files), source)
+def text_hash(text: str) -> str:
+    """The name of ``text`` in the store: its sha256, first 16 hex digits."""
+    return hashlib.sha256(text.encode()).hexdigest()[:HASH_LEN]
 
 
-def shipped(version: str) -> CodeSet | None:
-    path = CODE_SETS_DIR / f"{version}.sql"
+@dataclass(frozen=True)
+class Manifest:
+    """One shipped version: where its code came from and, in apply order, (path, hash) of each file."""
+
+    version: str
+    commit: str
+    date: str
+    checksum: str
+    entries: tuple[tuple[str, str], ...]
+
+    def render(self) -> str:
+        head = [
+            f"# conveyor code set {self.version}: functions/ and cron/ in apply order, each as <path> <hash>",
+            f"# (its text is code_sets/{BLOBS}/<hash>.sql). Written by scripts/code_sets.py; do not edit.",
+            f"version {self.version}",
+            f"commit {self.commit}",
+            f"date {self.date}",
+            f"sha256 {self.checksum}",
+            "",
+        ]
+        return "\n".join(head + [f"{path} {digest}" for path, digest in self.entries]) + "\n"
+
+
+def manifest_of(version: str, commit: str, date: str, files: list[tuple[str, str]]) -> Manifest:
+    """The manifest of ``files`` ((path, text) in apply order), with the checksum CodeSet.checksum gives."""
+    for path, _ in files:
+        if not path or any(c.isspace() for c in path):
+            raise ValueError(f"code set {version}: path {path!r} is empty or has white space")
+    code = CodeSet(version, tuple(CodeFile(p, t) for p, t in files), "")
+    entries = tuple((p, text_hash(t)) for p, t in files)
+    return Manifest(version, commit, date, code.checksum()[:HASH_LEN], entries)
+
+
+def parse_manifest(text: str, source: str = "manifest") -> Manifest:
+    header: dict[str, str] = {}
+    entries: list[tuple[str, str]] = []
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    try:
+        blank = lines.index("")
+    except ValueError:
+        raise ConfigError(f"{source}: no blank line between the header and the files") from None
+    for line in lines[:blank]:
+        key, _, value = line.partition(" ")
+        header[key] = value
+    if sorted(header) != sorted(HEADER_KEYS):
+        raise ConfigError(f"{source}: header has {sorted(header)}, wants {list(HEADER_KEYS)}")
+    for line in lines[blank + 1 :]:
+        path, _, digest = line.rpartition(" ")
+        if not path or len(digest) != HASH_LEN:
+            raise ConfigError(f"{source}: bad line {line!r}, wants <path> <hash>")
+        entries.append((path, digest))
+    return Manifest(header["version"], header["commit"], header["date"], header["sha256"], tuple(entries))
+
+
+def read_blob(folder: Path, digest: str) -> str:
+    """The text stored under ``digest``, checked against its name."""
+    path = folder / BLOBS / f"{digest}.sql"
+    if not path.is_file():
+        raise ConfigError(f"code_sets/{BLOBS}/{path.name} is missing")
+    text = path.read_bytes().decode()
+    if text_hash(text) != digest:
+        raise ConfigError(f"code_sets/{BLOBS}/{path.name} does not hash to its name: it was edited")
+    return text
+
+
+def shipped_versions(folder: Path | None = None) -> list[str]:
+    """The versions with a manifest in ``folder`` (default code_sets/), sorted by name."""
+    folder = folder or CODE_SETS_DIR
+    return sorted(p.name.removesuffix(MANIFEST_SUFFIX) for p in folder.glob(f"*{MANIFEST_SUFFIX}"))
+
+
+def shipped(version: str, folder: Path | None = None) -> CodeSet | None:
+    """The code set shipped for ``version``, each text checked against its hash and the whole against the manifest."""
+    folder = folder or CODE_SETS_DIR
+    path = folder / f"{version}{MANIFEST_SUFFIX}"
     if not path.is_file():
         return None
-    return parse_shipped(version, path.read_text(), f"code_sets/{path.name}")
+    source = f"code_sets/{path.name}"
+    manifest = parse_manifest(path.read_text(), source)
+    if manifest.version != version:
+        raise ConfigError(f"{source} says it is version {manifest.version}")
+    code = CodeSet(version, tuple(CodeFile(p, read_blob(folder, d)) for p, d in manifest.entries), source)
+    if code.checksum()[:HASH_LEN] != manifest.checksum:
+        raise ConfigError(f"{source}: the files do not add up to its sha256 {manifest.checksum}")
+    return code
 
 
 def recorded(conn: psycopg.Connection, version: str) -> CodeSet | None:

@@ -137,7 +137,7 @@ def find_code(conn: psycopg.Connection, version: str, newest: str) -> code_sets.
     found = code_sets.recorded(conn, version) or code_sets.shipped(version)
     if found is None:
         raise ConfigError(
-            f"no code set for {version}: this database never ran at that version and code_sets/{version}.sql "
+            f"no code set for {version}: this database never ran at that version and code_sets/{version}.txt "
             "is not shipped. Run scripts/code_sets.py in a git checkout (it takes the code from history), "
             "or roll back with the release that had that version."
         )

@@ -1,0 +1,70 @@
+-- conveyor.extend_leases
+-- Heartbeat for many jobs: pushes each still-owned lease to now() + p_lease; returns each owned lease and its end.
+--
+-- A job missing from the result was lost (its lease expired and it was rescued):
+-- the runner should stop caring about it, since its outcome would be refused.
+-- locked_until is the lease end in force: a runner times its next renewal on it, so
+-- a job type whose lease was shortened while its jobs run is renewed in time.
+-- A row another transaction holds locked (a handler that completed its job in its
+-- own still-open transaction, or a report under way) is never waited on: it is
+-- returned with its current lease end, unrenewed, so one open transaction cannot
+-- hold back the renewal of every other lease in the batch.
+-- Times are clock_timestamp(), as in claim_batch: a heartbeat inside an old
+-- transaction neither revives an expired lease nor grants one that is already over.
+create or replace function conveyor.extend_leases(
+    p_job_ids bigint[],
+    p_lease_tokens uuid[],
+    p_lease interval default null
+)
+returns table (id bigint, lease_token uuid, locked_until timestamptz)
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+    v_clock timestamptz := pg_catalog.clock_timestamp();
+begin
+    if pg_catalog.cardinality(p_job_ids) is distinct from pg_catalog.cardinality(p_lease_tokens) then
+        raise exception 'conveyor: extend_leases needs as many lease tokens as job ids' using errcode = '22023';
+    end if;
+    if p_lease is not null and p_lease not between interval '1 second' and interval '1 day' then
+        raise exception 'conveyor: lease % is out of range (1 second to 1 day)', p_lease using errcode = '22023';
+    end if;
+    return query
+    with live as (
+        select j.id, j.lease_token, j.locked_until
+        from conveyor.jobs as j
+        join unnest(p_job_ids, p_lease_tokens) as u (id, token)
+          on j.id = u.id and j.lease_token = u.token
+        where j.state = 'running'
+          -- A lease that already ran out cannot be revived: the job may be rescued
+          -- at any moment, and two owners must never both believe they hold it.
+          and j.locked_until >= v_clock
+    ), owned as (
+        select j.id
+        from conveyor.jobs as j
+        where j.id in (select l.id from live as l)
+        order by j.id
+        for update of j skip locked
+    ), renewed as (
+        update conveyor.jobs as j
+        set locked_until = v_clock + coalesce(p_lease, t.lease)
+        from owned as o, live as l, conveyor.job_types as t
+        where j.id = o.id
+          and l.id = o.id
+          and t.name = j.job_type
+          -- Re-checked under the lock: the row may have changed since it was read
+          -- (rescued and claimed again under a new token: that lease is not ours).
+          and j.state = 'running'
+          and j.lease_token = l.lease_token
+          and j.locked_until >= v_clock
+        returning j.id, j.lease_token, j.locked_until
+    )
+    select r.id, r.lease_token, r.locked_until from renewed as r
+    union all
+    select l.id, l.lease_token, l.locked_until
+    from live as l
+    where l.id not in (select o.id from owned as o);
+end;
+$$;

@@ -1,0 +1,84 @@
+-- conveyor.dispatch
+-- Sends work of a job type where the routing table and the execution mode say; returns jsonb saying where it went.
+--
+-- The one entry point for pg_cron, triggers, the runner and any client: the
+-- decision is made here, in the caller's transaction, so the work commits or rolls
+-- back with the caller's writes, Inngest-bound work included (it goes to the outbox).
+-- Every unit of work gets a job id from conveyor.jobs' sequence, whichever executor
+-- runs it. Priority, dedup key and max_attempts are the jobs table's: pgmq messages
+-- are read oldest first and dead-lettered after 3 reads; Inngest retries per function.
+-- A delay is honoured by every destination (pgmq: whole seconds).
+create or replace function conveyor.dispatch(
+    p_job_type text,
+    p_payload jsonb default '{}',
+    p_priority integer default null,
+    p_run_at timestamptz default null,
+    p_delay interval default null,
+    p_dedup_key text default null,
+    p_max_attempts integer default null
+)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_route record;
+    v_job_id bigint;
+    v_msg_id bigint;
+    v_outbox bigint;
+    v_run_at timestamptz;
+    v_result jsonb;
+begin
+    perform conveyor._validate_name(p_job_type);
+    if not exists (select 1 from conveyor.job_types as t where t.name = p_job_type) then
+        raise exception 'conveyor: unknown job type %', pg_catalog.quote_literal(p_job_type)
+            using errcode = '22023',
+                  hint = 'Register it first: select conveyor.register_job_type(''' || p_job_type || ''');';
+    end if;
+    if p_payload is null or pg_catalog.jsonb_typeof(p_payload) <> 'object' then
+        raise exception 'conveyor: payload of a % job must be a JSON object, got %',
+            p_job_type, coalesce(pg_catalog.jsonb_typeof(p_payload), 'NULL')
+            using errcode = '22023';
+    end if;
+    if p_run_at is not null and p_delay is not null then
+        raise exception 'conveyor: give run_at or delay, not both' using errcode = '22023';
+    end if;
+    v_run_at := coalesce(p_run_at, pg_catalog.now() + p_delay, pg_catalog.now());
+
+    v_route := conveyor._resolve_route(p_job_type);
+
+    if v_route.destination = 'jobs' then
+        v_job_id := conveyor.enqueue(
+            p_job_type, p_payload, p_priority, p_run_at, p_delay, p_dedup_key, p_max_attempts
+        );
+        v_result := pg_catalog.jsonb_build_object('destination', 'jobs', 'job_id', v_job_id);
+    elsif v_route.destination = 'pgmq' then
+        v_job_id := pg_catalog.nextval('conveyor.jobs_id_seq'::regclass);
+        select s.msg_id into v_msg_id
+        from pgmq.send(
+            v_route.queue_name,
+            pg_catalog.jsonb_build_object('job_id', v_job_id, 'job_type', p_job_type, 'payload', p_payload),
+            greatest(0, pg_catalog.ceil(extract(epoch from v_run_at - pg_catalog.now())))::integer
+        ) as s (msg_id);
+        v_result := pg_catalog.jsonb_build_object(
+            'destination', 'pgmq', 'queue', v_route.queue_name, 'job_id', v_job_id, 'msg_id', v_msg_id
+        );
+    else
+        v_job_id := pg_catalog.nextval('conveyor.jobs_id_seq'::regclass);
+        v_outbox := conveyor._outbox_add(v_job_id, p_job_type, p_payload, 'primary', v_run_at);
+        v_result := pg_catalog.jsonb_build_object(
+            'destination', 'inngest', 'job_id', v_job_id, 'outbox_id', v_outbox
+        );
+    end if;
+
+    if v_route.copy_to_inngest then
+        v_outbox := conveyor._outbox_add(v_job_id, p_job_type, p_payload, 'dual_run', v_run_at);
+        v_result := v_result || pg_catalog.jsonb_build_object('dual_run_outbox_id', v_outbox);
+    end if;
+    if v_route.note is not null then
+        v_result := v_result || pg_catalog.jsonb_build_object('note', v_route.note);
+    end if;
+    return v_result;
+end;
+$$;

@@ -1,0 +1,68 @@
+-- conveyor.register_job_type
+-- Creates a job type or updates its policy; arguments left null keep their current (or default) value.
+create or replace function conveyor.register_job_type(
+    p_name text,
+    p_max_attempts integer default null,
+    p_backoff_base interval default null,
+    p_backoff_cap interval default null,
+    p_lease interval default null,
+    p_default_priority integer default null,
+    p_keep_history boolean default null,
+    p_timeout interval default null,
+    p_description text default null
+)
+returns conveyor.job_types
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_row conveyor.job_types;
+begin
+    perform conveyor._validate_name(p_name);
+    -- The table's check constraints hold these too; checking here gives a clear
+    -- message (and a priority beyond smallint an error at all, not a cast failure).
+    if p_max_attempts not between 1 and 1000 then
+        raise exception 'conveyor: max_attempts % is out of range (1 to 1000)', p_max_attempts using errcode = '22023';
+    end if;
+    if p_default_priority not between -32768 and 32767 then
+        raise exception 'conveyor: priority % is out of range (-32768 to 32767)', p_default_priority using errcode = '22023';
+    end if;
+    if p_lease not between interval '1 second' and interval '1 day' then
+        raise exception 'conveyor: lease % is out of range (1 second to 1 day)', p_lease using errcode = '22023';
+    end if;
+    if p_backoff_base <= interval '0' or p_backoff_cap < p_backoff_base then
+        raise exception 'conveyor: backoff base must be positive and the cap at least the base, got % and %',
+            p_backoff_base, p_backoff_cap using errcode = '22023';
+    end if;
+    if p_timeout <= interval '0' then
+        raise exception 'conveyor: timeout must be positive, got %', p_timeout using errcode = '22023';
+    end if;
+    insert into conveyor.job_types as t (
+        name, max_attempts, backoff_base, backoff_cap, lease, default_priority,
+        keep_history, timeout, description
+    )
+    values (
+        p_name,
+        coalesce(p_max_attempts, 5),
+        coalesce(p_backoff_base, interval '2 seconds'),
+        coalesce(p_backoff_cap, interval '1 hour'),
+        coalesce(p_lease, interval '30 seconds'),
+        coalesce(p_default_priority, 0),
+        coalesce(p_keep_history, true),
+        p_timeout,
+        p_description
+    )
+    on conflict (name) do update set
+        max_attempts = coalesce(p_max_attempts, t.max_attempts),
+        backoff_base = coalesce(p_backoff_base, t.backoff_base),
+        backoff_cap = coalesce(p_backoff_cap, t.backoff_cap),
+        lease = coalesce(p_lease, t.lease),
+        default_priority = coalesce(p_default_priority, t.default_priority),
+        keep_history = coalesce(p_keep_history, t.keep_history),
+        timeout = coalesce(p_timeout, t.timeout),
+        description = coalesce(p_description, t.description)
+    returning * into v_row;
+    return v_row;
+end;
+$$;
