@@ -20,7 +20,7 @@ import pytest
 from runner_helpers import run_cli
 from schema_snapshot import data_snapshot, snapshot
 
-from pgconveyor.ops.code_sets import CODE_SETS_DIR, migration_order
+from pgconveyor.ops.code_sets import migration_order, shipped_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = ROOT / "tests" / "expected_schema.txt"
@@ -97,7 +97,8 @@ def check_version_works(url: str, version: str) -> None:
 def test_every_version_has_its_code_set_shipped():
     # scripts/code_sets.py writes them from git; the newest version's code is functions/ itself.
     # Compared as sets: yoyo's order follows -- depends, not the ids (0570 may follow 0551).
-    shipped = sorted(p.stem for p in CODE_SETS_DIR.glob("*.sql"))
+    # That each is whole (its blobs there and exact) is tests/unit/test_code_sets.py's.
+    shipped = shipped_versions()
     assert shipped == sorted(VERSIONS[:-1]), "code_sets/ is out of date: run .venv/bin/python scripts/code_sets.py"
 
 

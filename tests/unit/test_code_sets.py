@@ -75,6 +75,8 @@ def files_of(code: code_sets.CodeSet | None) -> list[tuple[str, str]]:
 
 def test_there_are_shipped_code_sets():
     assert len(VERSIONS) >= 18
+    old_format = sorted(p.name for p in CODE_SETS_DIR.glob("*.sql"))
+    assert old_format == [], "old-format code sets: run .venv/bin/python scripts/code_sets.py convert"
 
 
 @pytest.mark.parametrize("version", VERSIONS)
