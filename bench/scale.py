@@ -9,6 +9,7 @@ Each row compares two measurements taken side by side, round after round:
   snapshot     drain of --snapshot-jobs, free vs with a REPEATABLE READ snapshot held from before the drain
   job types    a claim of 25 jobs of one type, alone vs behind --foreign jobs of another type at higher priority
   producers    4 concurrent producers, one job per transaction: raw insert + NOTIFY vs conveyor.enqueue
+               (no worker waiting; and, for reference, vs a bare insert and with a worker waiting)
   processes    `conveyor worker --processes 2` drain vs the pgbench claim-and-complete limit with 2 clients
   one process  `conveyor worker` drain (batch 100) vs a minimal psycopg loop making the same calls
 
@@ -34,7 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -102,7 +104,24 @@ with j as (
 ) select pg_catalog.pg_notify('conveyor_jobs', 'bench_noop') from j;
 """
 
+# The same insert without any wake-up: what the notify lock costs the reference above.
+PLAIN_INSERT = "insert into conveyor.jobs (job_type, payload, max_attempts) values ('bench_noop', '{}'::jsonb, 25);\n"
+
 PRODUCERS = 4
+
+
+@contextmanager
+def idle_worker(url: str, waiting: bool) -> Iterator[None]:
+    """A worker's LISTEN session during a producer run; registered idle (conveyor.worker_idle) when waiting.
+
+    Producers send NOTIFY only while a worker waits for one (functions/core/0130): without
+    the registration conveyor.enqueue sends none, with it every commit sends one.
+    """
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("listen conveyor_jobs")
+        if waiting:
+            conn.execute("select conveyor.worker_idle()")
+        yield
 
 
 def size(text: str) -> int:
@@ -377,9 +396,15 @@ def measure(args: argparse.Namespace, lab: Lab, theirs: Theirs | None) -> dict[s
             snap.close()
 
         per_client = max(1, args.producer_jobs // PRODUCERS)
-        for key, script in (("producers_raw", RAW_INSERT_NOTIFY), ("producers_enqueue", ENQUEUE_ONE)):
+        for key, script in (
+            ("producers_raw", RAW_INSERT_NOTIFY),
+            ("producers_enqueue", ENQUEUE_ONE),
+            ("producers_plain", PLAIN_INSERT),
+            ("producers_idle", ENQUEUE_ONE),
+        ):
             url = lab.fresh()
-            note(key, pgbench(url, script, PRODUCERS, per_client))
+            with idle_worker(url, waiting=key == "producers_idle"):
+                note(key, pgbench(url, script, PRODUCERS, per_client))
 
         if theirs is not None:
             theirs.vacuum()
@@ -409,8 +434,12 @@ def rows_of(args: argparse.Namespace, s: dict[str, list[float]]) -> list[dict[st
         ("job_types", "claim of 25 jobs of one type (ms) while other types wait at higher priority",
          (f"claim_ms_{args.foreign[0]}", f"{human(args.foreign[0])} foreign"),
          (f"claim_ms_{f}", f"{human(f)} foreign"), "<=", 2.0),
-        ("producers", f"{PRODUCERS} concurrent producers, one job per transaction (jobs/s)",
+        ("producers", f"{PRODUCERS} concurrent producers, one job per transaction, no worker waiting (jobs/s)",
          ("producers_raw", "raw insert + NOTIFY"), ("producers_enqueue", "conveyor.enqueue"), ">=", 0.8),
+        ("producers_plain", f"the same {PRODUCERS} producers against an insert with no wake-up at all (jobs/s)",
+         ("producers_plain", "plain insert"), ("producers_enqueue", "conveyor.enqueue"), None, None),
+        ("producers_idle", f"{PRODUCERS} producers while a worker waits: every commit sends NOTIFY (jobs/s)",
+         ("producers_raw", "raw insert + NOTIFY"), ("producers_idle", "conveyor.enqueue"), None, None),
         ("processes", f"drain with every core ({human(args.small)} jobs)",
          ("pgbench_c2", "pgbench limit, 2 clients"), ("drain_p2", "worker --processes 2"), ">=", 0.5),
         ("one_process", f"one process at batch {args.batch} ({human(args.small)} jobs)",
@@ -519,6 +548,8 @@ PANEL_TITLES = {
     "snapshot": "drain with a held snapshot (jobs/s)",
     "job_types": "claim of 25 behind other types (ms)",
     "producers": "4 producers, single enqueues (jobs/s)",
+    "producers_plain": "4 producers vs a bare insert (jobs/s)",
+    "producers_idle": "4 producers, a worker waiting (jobs/s)",
     "processes": "drain with every core (jobs/s)",
     "one_process": "one process at batch 100 (jobs/s)",
 }
@@ -614,7 +645,11 @@ above 1 is a slowdown. The goals are issue 10's.
   {", ".join(f"{x:,}" for x in a["foreign"][1:])} `bench_foreign` jobs (priority 10) waiting.
 - **Producers**: {PRODUCERS} pgbench clients, {a["producer_jobs"] // PRODUCERS:,} transactions each, one job per
   transaction: `select conveyor.enqueue('bench_noop', '{{}}')` against a plain
-  `insert into conveyor.jobs ... ; pg_notify('conveyor_jobs', ...)` in one statement.
+  `insert into conveyor.jobs ... ; pg_notify('conveyor_jobs', ...)` in one statement, with a
+  session LISTENing on `conveyor_jobs` throughout. `conveyor.enqueue` sends NOTIFY only while a
+  worker is registered idle (`conveyor.worker_idle`, docs/architecture.md "Wake-ups"): the first
+  row has none waiting (workers busy or absent), the third has one, so every commit notifies. The
+  second compares with the same insert and no wake-up at all.
 - **PGQueuer**: `QueueManager.run(batch_size=100, mode=drain)` in a database of its own, timed
   inside its process (from start to exit), as `make bench` does.
 

@@ -265,14 +265,16 @@ ENQUEUE = "select conveyor.enqueue('bench_noop', %s::jsonb)"
 
 
 def probe_enqueue(args: argparse.Namespace) -> dict[str, Any]:
+    """raw insert + NOTIFY, then conveyor.enqueue with no worker idle (no NOTIFY), then with one idle (NOTIFY)."""
     admin, url = setup("enqueue")
     raw: list[float] = []
     ours: list[float] = []
+    ours_idle: list[float] = []
     payload = ('{"n": 1, "kind": "bench"}',)
     listener = None
     try:
         if args.listener:
-            # An idle worker listening, as in production (a NOTIFY with no listener is cheaper).
+            # A worker's LISTEN session, as in production (a NOTIFY with no listener is cheaper).
             listener = psycopg.connect(url, autocommit=True)
             listener.execute("listen conveyor_jobs")
         with psycopg.connect(url, autocommit=True) as conn:
@@ -281,15 +283,29 @@ def probe_enqueue(args: argparse.Namespace) -> dict[str, Any]:
                 raw.append(producers(url, args.producers, args.seconds, RAW_INSERT, payload, args.async_commit))
                 conn.execute("truncate conveyor.jobs")
                 ours.append(producers(url, args.producers, args.seconds, ENQUEUE, payload, args.async_commit))
-                say(f"  round {rnd + 1}: raw insert + NOTIFY {raw[-1]:,.0f}/s, conveyor.enqueue {ours[-1]:,.0f}/s")
+                conn.execute("truncate conveyor.jobs")
+                conn.execute("select conveyor.worker_idle()")  # a worker waits: every job is worth a NOTIFY
+                ours_idle.append(producers(url, args.producers, args.seconds, ENQUEUE, payload, args.async_commit))
+                conn.execute("select conveyor.worker_busy()")
+                say(
+                    f"  round {rnd + 1}: raw insert + NOTIFY {raw[-1]:,.0f}/s, conveyor.enqueue {ours[-1]:,.0f}/s,"
+                    f" with a worker idle {ours_idle[-1]:,.0f}/s"
+                )
     finally:
         if listener is not None:
             with suppress(Exception):
                 listener.close()
         drop_database(admin, "probe_enqueue")
     r = summary("raw insert + NOTIFY", raw, "jobs/s")
-    o = summary("conveyor.enqueue", ours, "jobs/s")
-    return {"raw": r, "ours": o, "ratio": ratio("enqueue / raw insert + NOTIFY", o, r)}
+    o = summary("conveyor.enqueue, no worker idle", ours, "jobs/s")
+    oi = summary("conveyor.enqueue, a worker idle", ours_idle, "jobs/s")
+    return {
+        "raw": r,
+        "ours": o,
+        "ours_idle": oi,
+        "ratio": ratio("enqueue / raw insert + NOTIFY", o, r),
+        "ratio_idle": ratio("enqueue with a worker idle / raw insert + NOTIFY", oi, r),
+    }
 
 
 # -- item 3: history -----------------------------------------------------------------------

@@ -285,6 +285,7 @@ def test_ten_megabyte_payload_round_trips_and_notify_still_works(rel_url):
     big = {"blob": "x" * (10 * 1024 * 1024), "n": 1}
     with psycopg.connect(rel_url, autocommit=True) as listener, psycopg.connect(rel_url, autocommit=True) as conn:
         listener.execute("listen conveyor_jobs")
+        assert listener.execute("select conveyor.worker_idle()").fetchone()[0] is True  # a worker waits: NOTIFY
         job_id = conn.execute("select conveyor.enqueue('rel_work', %s::jsonb)", (json.dumps(big),)).fetchone()[0]
         notes = list(listener.notifies(timeout=30, stop_after=1))
         assert [n.payload for n in notes] == ["rel_work"]
@@ -293,6 +294,7 @@ def test_ten_megabyte_payload_round_trips_and_notify_still_works(rel_url):
         ).fetchall()
         assert jid == job_id and payload == big
         conn.execute("select conveyor.complete_job(%s, %s)", (jid, token))
+        listener.execute("select conveyor.worker_busy()")
 
 
 @pytest.mark.parametrize("depth", [1_000, 100_000])

@@ -17,6 +17,8 @@ RELEASE_JOBS = "select conveyor.release_jobs(%s::bigint[], %s::uuid[])"
 WORKER_HEARTBEAT = "select conveyor.worker_heartbeat(%s, %s, %s, %s, %s, %s, %s)"
 WORKER_STOPPED = "select conveyor.worker_stopped(%s)"
 LISTEN = "listen conveyor_jobs"
+WORKER_IDLE = "select conveyor.worker_idle()"
+WORKER_BUSY = "select conveyor.worker_busy()"
 
 ENQUEUE = "select conveyor.enqueue(%s, %s, %s, %s, %s, %s, %s)"
 ENQUEUE_BATCH = "select conveyor.enqueue_batch(%s::jsonb, %s)"

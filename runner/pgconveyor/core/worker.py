@@ -296,9 +296,11 @@ class Worker:
         wake = self._wake if source.wakes_on_notify else asyncio.Event()
         if not source.wakes_on_notify:
             self._other_wakes.append(wake)
+        idle = _Idle() if source.wakes_on_notify and self.listen and not self.once else None
         while not self._stopping:
             if self.stop_when is not None and await self.stop_when(self):
                 break
+            timeout = self.poll_interval
             free = self.concurrency - len(self.active)
             want = min(self.batch_size, free)
             if want >= threshold or (want > 0 and not self.active):
@@ -316,14 +318,63 @@ class Worker:
                 self._dispatch(jobs)
                 if self.one_batch:
                     break
+                if idle is not None and idle.registered and idle.conn is not self.claim_links[source.name].conn:
+                    idle.lost()  # the claim reconnected: the registration ended with the old session
                 if len(jobs) == want:
+                    if idle is not None and idle.registered:
+                        await self._idle_end(source, idle)  # a backlog: producers need not wake us
                     continue  # there may be more waiting: claim again at once
                 if self.once and not jobs and not any(j.source is source for j in self.active.values()):
                     break
+                if idle is not None and not idle.passed:
+                    if await self._idle_begin(source, idle):
+                        continue  # the claim after the barrier: it sees every job nobody will notify
+                    timeout = idle.backoff()
             try:
-                await asyncio.wait_for(wake.wait(), timeout=self.poll_interval)
+                await asyncio.wait_for(wake.wait(), timeout=timeout)
             except TimeoutError:
                 pass
+        if idle is not None and idle.registered:
+            try:
+                await asyncio.wait_for(self._idle_end(source, idle), 2)
+            except (psycopg.Error, TimeoutError, Stopping):
+                pass  # the session's end drops the registration; the next worker_idle repairs the count
+
+    async def _idle_begin(self, source: Source, idle: _Idle) -> bool:
+        """Register as waiting for NOTIFY (conveyor.worker_idle); true once the barrier is passed.
+
+        Producers skip NOTIFY while no worker is registered, so a worker may only wait
+        on NOTIFY after registering and then claiming once more after the barrier: see
+        functions/core/0130 and 0135. Until the barrier is passed it polls, briefly.
+        """
+        link = self.claim_links[source.name]
+        conn = await link.connect()
+        try:
+            cur = await conn.execute(queries.WORKER_IDLE)
+            row = await cur.fetchone()
+        except psycopg.Error as exc:
+            idle.lost()
+            if conn.broken or conn.closed:
+                await link.close()  # the next claim reconnects; the registration went with the session
+            elif exc.sqlstate == "42883":
+                # A database not migrated to 0710 has no worker_idle: its producers
+                # NOTIFY every job anyway. Stop trying; wait on NOTIFY as before.
+                log.warning("no conveyor.worker_idle: waking on every NOTIFY", extra={"error": _first_line(exc)})
+                idle.passed = True
+            else:
+                log.warning("idle registration failed; polling", extra={"error": _first_line(exc)})
+            return False
+        idle.conn = conn
+        idle.passed = bool(row and row[0])
+        if idle.passed:
+            idle.delay = _Idle.FIRST_DELAY
+        return idle.passed
+
+    async def _idle_end(self, source: Source, idle: _Idle) -> None:
+        link = self.claim_links[source.name]
+        conn, idle.conn, idle.passed = idle.conn, None, False
+        if conn is not None and conn is link.conn and not conn.closed:
+            await conn.execute(queries.WORKER_BUSY)
 
     async def _until_idle(self) -> None:
         """--once and one batch: every claimed job has run and its outcome is reported."""
@@ -609,6 +660,31 @@ class Worker:
             return
         finally:
             await link.close()
+
+
+class _Idle:
+    """One claim loop's NOTIFY registration: held by the session of its claim connection."""
+
+    FIRST_DELAY = 0.01
+    MAX_DELAY = 0.2
+
+    def __init__(self) -> None:
+        self.conn: psycopg.AsyncConnection[Any] | None = None  # the session holding the registration
+        self.passed = False  # registered and past the barrier: waiting on NOTIFY is safe
+        self.delay = self.FIRST_DELAY
+
+    def lost(self) -> None:
+        self.conn = None
+        self.passed = False
+
+    @property
+    def registered(self) -> bool:
+        return self.conn is not None
+
+    def backoff(self) -> float:
+        # A producer that may have skipped its NOTIFY is still in flight: poll until it commits.
+        delay, self.delay = self.delay, min(self.delay * 2, self.MAX_DELAY)
+        return delay
 
 
 def _by_source(jobs: list[Job]) -> dict[Any, list[Job]]:
