@@ -88,6 +88,7 @@ class Worker:
         sources: list[Source] | None = None,
         jobs_table: bool = True,
         one_batch: bool = False,
+        fair: bool = False,
     ):
         self.handlers = handlers
         self.job_types = sorted(set(job_types if job_types else handlers))
@@ -98,7 +99,7 @@ class Worker:
                     "no job types to run: no handler is registered (name your handler modules with "
                     "--handlers or CONVEYOR_HANDLERS) and --job-types is empty"
                 )
-            self.sources.append(JobsTable(self.job_types, timedelta(seconds=lease) if lease else None))
+            self.sources.append(JobsTable(self.job_types, timedelta(seconds=lease) if lease else None, fair))
         self.sources.extend(sources or [])
         if not self.sources:
             raise ConfigError("nothing to run: no job types and no pgmq queue")
