@@ -3,8 +3,10 @@
 --
 -- A registered session holds lock 7311005 shared until conveyor.worker_busy or its
 -- end, so an exclusive try that succeeds proves nobody is registered. Counter changes
--- are serialised by the transaction lock 7311006. Called by worker_idle and
--- housekeeping; a stale count only costs producers NOTIFYs nobody needs.
+-- are serialised by the transaction lock 7311006, held to the end of the caller's
+-- transaction: so only worker_idle calls this (a statement of its own), never a long
+-- transaction such as housekeeping, which would hold every worker's registration up.
+-- A stale count only costs producers NOTIFYs nobody needs until the next registration.
 create or replace function conveyor._idle_repair()
 returns boolean
 language plpgsql

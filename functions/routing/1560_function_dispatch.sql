@@ -8,6 +8,9 @@
 -- runs it. Priority, dedup key and max_attempts are the jobs table's: pgmq messages
 -- are read oldest first and dead-lettered after 3 reads; Inngest retries per function.
 -- A delay is honoured by every destination (pgmq: whole seconds).
+-- The outbox row's reason says why Inngest runs the work: 'primary' when Inngest is
+-- the executor for it (Inngest primary, or a route to inngest), 'fallback' when
+-- fallback mode sends it there because no live worker handles the type.
 create or replace function conveyor.dispatch(
     p_job_type text,
     p_payload jsonb default '{}',
@@ -28,6 +31,7 @@ declare
     v_job_id bigint;
     v_msg_id bigint;
     v_outbox bigint;
+    v_reason text;
     v_run_at timestamptz;
     v_result jsonb;
 begin
@@ -60,8 +64,19 @@ begin
             'destination', 'pgmq', 'queue', v_route.queue_name, 'job_id', v_job_id, 'msg_id', v_msg_id
         );
     else
+        -- With Postgres primary, work not routed to inngest reaches Inngest only through
+        -- the fallback rule of conveyor._resolve_route (no live worker for the type).
+        v_reason := case
+            when (conveyor._execution_flags()).primary_executor = 'postgres'
+                and not exists (
+                    select 1 from conveyor.routes as r
+                    where r.job_type = p_job_type and r.destination = 'inngest'
+                )
+                then 'fallback'
+            else 'primary'
+        end;
         v_job_id := pg_catalog.nextval('conveyor.jobs_id_seq'::regclass);
-        v_outbox := conveyor._outbox_add(v_job_id, p_job_type, p_payload, 'primary', v_run_at);
+        v_outbox := conveyor._outbox_add(v_job_id, p_job_type, p_payload, v_reason, v_run_at);
         v_result := pg_catalog.jsonb_build_object(
             'destination', 'inngest', 'job_id', v_job_id, 'outbox_id', v_outbox
         );

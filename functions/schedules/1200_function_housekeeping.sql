@@ -48,7 +48,6 @@ begin
     end if;
 
     v_rescued := conveyor.rescue_expired(10000);
-    perform conveyor._idle_repair();  -- a worker that died idle leaves producers sending NOTIFYs
     v_history := conveyor.prune_history(v_history_cutoff, v_batch, v_max_batches);
 
     for i in 1 .. v_max_batches loop

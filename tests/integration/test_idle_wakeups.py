@@ -148,3 +148,33 @@ def test_a_worker_draining_a_backlog_is_not_registered(db_url, conn, tmp_path):
     during = [registered for registered, backlog in samples if backlog >= batch]
     assert len(during) >= 3, f"too few samples during the drain to judge: {samples[:5]}"
     assert set(during) == {0}, f"registered while a backlog was waiting: {samples}"
+
+
+def test_a_worker_whose_unregistration_fails_keeps_working(db_url, conn, tmp_path):
+    """worker_busy refused (here: replaced by one that raises) costs NOTIFYs, never the worker."""
+    prepare(conn)
+    conn.execute(
+        """
+        create or replace function conveyor.worker_busy() returns void language plpgsql set search_path = '' as $$
+        begin
+            raise exception 'worker_busy refused for the test' using errcode = '55000';
+        end;
+        $$
+        """
+    )
+    worker = start_worker(db_url, tmp_path / "w.log", "--batch-size", "5", "--concurrency", "5")
+    try:
+        wait_for(lambda: idle_workers(conn) == 1, what="the worker to register idle")
+        # A backlog of full batches: the worker tries to end its registration and is refused.
+        conn.execute(
+            "select conveyor.enqueue_batch(jsonb_agg(jsonb_build_object('payload', '{}'::jsonb)), 't_record')"
+            " from generate_series(1, 200)"
+        )
+        wait_for(
+            lambda: scalar(conn, "select count(*) from conveyor.job_history where job_type = 't_record'") == 200,
+            what="every job to complete",
+        )
+        assert worker.alive(), worker.log()
+        assert "could not end the idle registration" in worker.log()
+    finally:
+        assert worker.stop() == 0, worker.log()

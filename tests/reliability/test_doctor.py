@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 
@@ -52,6 +54,25 @@ def test_each_fault_is_reported_with_a_fix(doctor, db_url, fault, expected):
     assert code == 1, out
     assert expected in out
     assert "fix: " in out
+
+
+def test_expired_leases_past_the_grace_are_reported_with_the_worst_age(doctor, db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into conveyor.jobs (job_type, max_attempts, state, attempts, lease_token, locked_until)"
+            " values ('alert', 5, 'running', 1, gen_random_uuid(), now() - interval '1 hour'),"
+            " ('alert', 5, 'running', 1, gen_random_uuid(), now() - interval '30 seconds'),"
+            " ('alert', 5, 'running', 1, gen_random_uuid(), now() + interval '1 hour')"
+        )
+    code, out = doctor("--quiet")  # the default grace, 60 s, leaves out the lease 30 s past
+    assert code == 1, out
+    found = re.search(r"(\d+) running jobs hold leases that expired up to (\d+) s ago", out)
+    assert found, out
+    assert int(found[1]) == 1 and 3600 <= int(found[2]) < 3900, out
+    code, out = doctor("--quiet", "--expired-grace", "10")
+    assert "2 running jobs hold leases that expired" in out, out
+    code, out = doctor("--quiet", "--expired-grace", "7200")
+    assert code == 0 and "leases" not in out, out
 
 
 def test_anon_grant_is_reported(doctor, db_url):

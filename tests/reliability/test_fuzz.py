@@ -134,6 +134,11 @@ class JobMachine(RuleBasedStateMachine):
         self.conn.execute("update conveyor.jobs set locked_until = now() - interval '1 second' where state = 'running'")
         self.conn.execute("select conveyor.rescue_expired()")
         self.conn.execute("update conveyor.jobs set run_at = now() - interval '1 second' where state = 'queued'")
+        # Moving run_at into the past puts jobs behind the session's claim hint, where in
+        # real time a backoff's end never lands (it is later than any claim before it);
+        # claim_batch finds such stragglers by a deeper claim, not at once (its header).
+        # Forget the hint, as the time that passed here would have made it irrelevant.
+        self.conn.execute("select set_config('conveyor.claim_state', '', false)")
         for m in self.jobs.values():
             if m.state == "running":
                 m.token = None

@@ -3,7 +3,7 @@
 No table DML lives in Python; what a runner does, plain SQL can do too.
 """
 
-CLAIM_BATCH = "select * from conveyor.claim_batch(%s, %s, %s, %s)"
+CLAIM_BATCH = "select * from conveyor.claim_batch(%s, %s, %s, %s, %s)"
 COMPLETE_JOBS = "select conveyor.complete_jobs(%s::bigint[], %s::uuid[])"
 COMPLETE_JOB = "select conveyor.complete_job(%s, %s)"
 FAIL_JOB = "select conveyor.fail_job(%s, %s, %s, %s, %s)"

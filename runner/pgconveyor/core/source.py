@@ -63,7 +63,12 @@ def id_arrays(jobs: list[Job]) -> tuple[str, str]:
 
 
 class JobsTable:
-    """The jobs table: claim_batch, complete_jobs, fail_job, extend_leases, release_jobs."""
+    """The jobs table: claim_batch, complete_jobs, fail_job, extend_leases, release_jobs.
+
+    ``fair`` claims round robin across the job types (``claim_batch``'s ``p_fair``):
+    a flood of one type cannot starve another's trickle. Off, the batch follows
+    strict priority, then due time, across every type.
+    """
 
     name = "jobs"
     kind = "jobs"
@@ -71,12 +76,15 @@ class JobsTable:
     renews = True
     wakes_on_notify = True
 
-    def __init__(self, job_types: list[str], lease: timedelta | None = None):
+    def __init__(self, job_types: list[str], lease: timedelta | None = None, fair: bool = False):
         self.job_types = job_types
         self.lease = lease
+        self.fair = fair
 
     async def claim(self, conn: Conn, worker: str, n: int) -> list[Job]:
-        rows = await fetchall(conn, queries.CLAIM_BATCH, (worker, n, self.job_types, self.lease), binary=True)
+        rows = await fetchall(
+            conn, queries.CLAIM_BATCH, (worker, n, self.job_types, self.lease, self.fair), binary=True
+        )
         jobs = [Job.from_row(r) for r in rows]
         for job in jobs:
             job.source = self

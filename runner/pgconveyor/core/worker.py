@@ -88,6 +88,7 @@ class Worker:
         sources: list[Source] | None = None,
         jobs_table: bool = True,
         one_batch: bool = False,
+        fair: bool = False,
     ):
         self.handlers = handlers
         self.job_types = sorted(set(job_types if job_types else handlers))
@@ -98,7 +99,7 @@ class Worker:
                     "no job types to run: no handler is registered (name your handler modules with "
                     "--handlers or CONVEYOR_HANDLERS) and --job-types is empty"
                 )
-            self.sources.append(JobsTable(self.job_types, timedelta(seconds=lease) if lease else None))
+            self.sources.append(JobsTable(self.job_types, timedelta(seconds=lease) if lease else None, fair))
         self.sources.extend(sources or [])
         if not self.sources:
             raise ConfigError("nothing to run: no job types and no pgmq queue")
@@ -336,7 +337,7 @@ class Worker:
         if idle is not None and idle.registered:
             try:
                 await asyncio.wait_for(self._idle_end(source, idle), 2)
-            except (psycopg.Error, TimeoutError, Stopping):
+            except TimeoutError:
                 pass  # the session's end drops the registration; the next worker_idle repairs the count
 
     async def _idle_begin(self, source: Source, idle: _Idle) -> bool:
@@ -370,10 +371,20 @@ class Worker:
         return idle.passed
 
     async def _idle_end(self, source: Source, idle: _Idle) -> None:
+        """End the registration (conveyor.worker_busy): claims come back full, producers need not notify."""
         link = self.claim_links[source.name]
-        conn, idle.conn, idle.passed = idle.conn, None, False
-        if conn is not None and conn is link.conn and not conn.closed:
+        conn = idle.conn
+        idle.lost()
+        if conn is None or conn is not link.conn or conn.closed:
+            return  # the session, and its registration, are gone already
+        try:
             await conn.execute(queries.WORKER_BUSY)
+        except psycopg.Error as exc:
+            # Left registered, producers only send NOTIFYs nobody needs; a broken
+            # session took the registration with it (the next claim reconnects).
+            if conn.broken or conn.closed:
+                await link.close()
+            log.warning("could not end the idle registration", extra={"error": _first_line(exc)})
 
     async def _until_idle(self) -> None:
         """--once and one batch: every claimed job has run and its outcome is reported."""

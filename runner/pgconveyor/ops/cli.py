@@ -78,8 +78,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from pgconveyor.core import logs
     from pgconveyor.core.registry import load_handlers
     from pgconveyor.core.worker import Worker
+    from pgconveyor.ops.modes import fair_from_env, process_pgmq_from_env
 
     logs.setup(args.log_level, args.log_json)
+    fair = fair_from_env() if args.fair is None else args.fair  # a bad CONVEYOR_FAIR is an error before anything runs
     handlers = load_handlers(args.handlers)
     job_types = _split(args.job_types) if args.job_types else None
     if using_embedded():
@@ -93,6 +95,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         "poll_interval": args.poll_interval,
         "grace": args.grace,
         "listen": not args.no_listen,
+        "fair": fair,
     }
     checked = Worker(database_url(), handlers, **settings)  # bad settings are a ConfigError now
     if args.processes != 1:  # the settings are valid: run them N times
@@ -100,7 +103,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
         return supervise(args)
     from pgconveyor.ops.companions import build_companions, run_with_companions
-    from pgconveyor.ops.modes import process_pgmq_from_env
 
     pgmq = process_pgmq_from_env() if args.pgmq is None else args.pgmq
     own = {t: h for t, h in handlers.items() if t in checked.job_types}
@@ -224,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     wk.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls when idle (default 1)")
     wk.add_argument("--grace", type=float, default=30.0, help="seconds in-flight jobs get at shutdown (default 30)")
     wk.add_argument("--no-listen", action="store_true", help="poll only (behind a transaction pooler)")
+    wk.add_argument(
+        "--fair",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="claim round robin across job types, so one type's flood cannot starve another's trickle "
+        "(default: strict priority, then oldest; CONVEYOR_FAIR=true is on)",
+    )
     wk.add_argument("--handlers", action="append", help="extra handler module to import (repeatable)")
     wk.add_argument("--log-json", action="store_true", help="log JSON lines")
     wk.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])

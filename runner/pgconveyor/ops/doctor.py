@@ -183,12 +183,11 @@ def check_cron_history(conn: psycopg.Connection[Any], args: argparse.Namespace) 
 
 
 def check_leases(conn: psycopg.Connection[Any], args: argparse.Namespace) -> Iterator[Finding]:
-    if not _rows(conn, "select 1 from pg_class where oid = to_regclass('conveyor.jobs')"):
+    if not _has_function(conn, "conveyor._expired_leases"):
         return
     count, worst = _rows(
         conn,
-        "select count(*), extract(epoch from max(now() - locked_until))::float8 from conveyor.jobs"
-        " where state = 'running' and locked_until < now() - make_interval(secs => %s)",
+        "select expired, worst_seconds from conveyor._expired_leases(make_interval(secs => %s))",
         (args.expired_grace,),
     )[0]
     if count:

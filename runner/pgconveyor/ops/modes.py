@@ -56,11 +56,21 @@ def mode_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     return mode
 
 
+def flag_from_env(name: str, default: bool, env: Mapping[str, str] | None = None) -> bool:
+    """A true/false variable: ``default`` when unset or empty, a ConfigError when it is neither."""
+    env = os.environ if env is None else env
+    raw = env.get(name, "").strip()
+    return parse_bool(name, raw) if raw else default
+
+
 def process_pgmq_from_env(env: Mapping[str, str] | None = None) -> bool:
     """PROCESS_PGMQ: on unless set to false. pgmq routes are default routes; their work must not wait for a flag."""
-    env = os.environ if env is None else env
-    raw = env.get("PROCESS_PGMQ", "").strip()
-    return parse_bool("PROCESS_PGMQ", raw) if raw else True
+    return flag_from_env("PROCESS_PGMQ", True, env)
+
+
+def fair_from_env(env: Mapping[str, str] | None = None) -> bool:
+    """CONVEYOR_FAIR: ``conveyor worker --fair`` when no --fair / --no-fair is given; off unless set."""
+    return flag_from_env("CONVEYOR_FAIR", False, env)
 
 
 def set_mode(conn: Any, primary: str | None, fallback: bool | None, dual: bool | None) -> dict[str, Any]:
