@@ -29,7 +29,7 @@ above, e.g. when that commit's code is the one a release really had):
     .venv/bin/python scripts/code_sets.py write VERSION COMMIT
 
 or, from Python, ``write_code_set(version, commit)`` of this module (it is
-``store(render(version, commit, files), files)`` with ``files = code_files_at(commit)``).
+``store(render(version, commit, files), files)`` with ``files = normalized(code_files_at(commit))``).
 Note that a later plain run chooses its own commit again for every version.
 
 Code sets in the format before the store (one ``code_sets/<version>.sql`` holding
