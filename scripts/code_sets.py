@@ -18,10 +18,14 @@ one commit), the newest commit whose migrations are a subset containing V is use
 else the oldest commit that has V, and the script says so.
 
 Run it whenever a migration lands (tests/integration/test_rollback.py fails until
-it has been). It rewrites every manifest whose code differs, then removes the
-manifests of versions that are the newest or gone and every blob no manifest uses:
+it has been). It writes the manifest of every version that has none (the version
+that was the newest until now), leaves every existing manifest alone (a shipped code
+set is what users' rollbacks rely on, and several were written by hand from the
+commit a release really had), then removes the manifests of versions that are the
+newest or gone and every blob no manifest uses:
 
     .venv/bin/python scripts/code_sets.py
+    .venv/bin/python scripts/code_sets.py --rewrite   # every version from its chosen commit (check the diff)
 
 To write one version's code set from a commit you choose (overriding the choice
 above, e.g. when that commit's code is the one a release really had):
@@ -30,7 +34,7 @@ above, e.g. when that commit's code is the one a release really had):
 
 or, from Python, ``write_code_set(version, commit)`` of this module (it is
 ``store(render(version, commit, files), files)`` with ``files = normalized(code_files_at(commit))``).
-Note that a later plain run chooses its own commit again for every version.
+A later plain run leaves it alone; only ``--rewrite`` chooses again.
 
 Code sets in the format before the store (one ``code_sets/<version>.sql`` holding
 every file's text after a ``-- @file <path>`` line), as an older branch may bring in
@@ -218,8 +222,9 @@ def main(args: list[str]) -> int:
         for version in convert(delete="--keep" not in args):
             print(f"converted code_sets/{version}.sql to code_sets/{version}{MANIFEST_SUFFIX}")
         return 0
-    if args:
-        raise SystemExit("usage: scripts/code_sets.py [write VERSION COMMIT | convert [--keep]]")
+    rewrite = args == ["--rewrite"]
+    if args and not rewrite:
+        raise SystemExit("usage: scripts/code_sets.py [--rewrite | write VERSION COMMIT | convert [--keep]]")
     order = migration_order()
     commits = git("rev-list", "HEAD").split()
     history = [(c, migrations_at(c)) for c in commits]
@@ -228,9 +233,11 @@ def main(args: list[str]) -> int:
         raise SystemExit("code_sets/ has old-format <version>.sql files: run `scripts/code_sets.py convert` first")
     wanted = set()
     for i, version in enumerate(order[:-1]):
+        wanted.add(version)
+        if not rewrite and (CODE_SETS_DIR / f"{version}{MANIFEST_SUFFIX}").exists():
+            continue  # shipped: users' rollbacks rely on it; some were written by hand (see above)
         prefix = frozenset(order[: i + 1])
         commit, exact = choose_commit(prefix, version, history)
-        wanted.add(version)
         files = normalized(code_files_at(commit))
         if store(render(version, commit, files), files):
             print(f"wrote code_sets/{version}{MANIFEST_SUFFIX} from {commit[:12]}")
