@@ -16,7 +16,7 @@ set search_path = ''
 as $$
 begin
     -- This session's own registration would not conflict with the try below.
-    if pg_catalog.current_setting('conveyor.idle', true) = 'on' then
+    if conveyor._idle_registered() then
         return false;
     end if;
     perform pg_catalog.pg_advisory_xact_lock(7311006);

@@ -16,12 +16,12 @@ security invoker
 set search_path = ''
 as $$
 begin
-    if pg_catalog.current_setting('conveyor.idle', true) is distinct from 'on' then
+    if not conveyor._idle_registered() then
         perform conveyor._idle_repair();
         perform pg_catalog.pg_advisory_xact_lock(7311006);
         perform pg_catalog.pg_advisory_lock_shared(7311005);
         perform pg_catalog.setval('conveyor.idle_workers', (select s.last_value + 1 from conveyor.idle_workers as s));
-        perform pg_catalog.set_config('conveyor.idle', 'on', false);
+        perform pg_catalog.set_config('conveyor.idle', pg_catalog.pg_backend_pid()::text, false);
     end if;
     -- The barrier: free only while no producer holds the gate shared. A producer that
     -- takes it after our registration reads a count above 0 and sends its NOTIFY.

@@ -1,0 +1,13 @@
+-- conveyor.idle set by an operator (SET, ALTER ROLE/DATABASE, postgresql.conf) is not a registration: worker_idle still counts the session.
+begin;
+select plan(4);
+
+set conveyor.idle = 'on';
+select is(conveyor._idle_registered(), false, 'a setting of on is not this session''s registration');
+select ok(conveyor.worker_idle(), 'worker_idle passes the barrier');
+select is((select last_value from conveyor.idle_workers), 1::bigint, 'and counts the session, whatever the setting said');
+do $$ begin perform conveyor.worker_busy(); end $$;
+select is((select last_value from conveyor.idle_workers), 0::bigint, 'worker_busy ends it');
+
+select * from finish();
+rollback;
