@@ -2,7 +2,7 @@
 begin;
 select plan(4);
 
-set conveyor.idle = 'on';
+do $$ begin perform set_config('conveyor.idle', 'on', true); end $$;
 select is(conveyor._idle_registered(), false, 'a setting of on is not this session''s registration');
 select ok(conveyor.worker_idle(), 'worker_idle passes the barrier');
 select is((select last_value from conveyor.idle_workers), 1::bigint, 'and counts the session, whatever the setting said');
