@@ -39,6 +39,14 @@ def connect_kwargs() -> dict[str, Any]:
     return {"autocommit": True, "prepare_threshold": None, "application_name": "conveyor"}
 
 
+def first_line(exc: BaseException) -> str:
+    """An error in one line, for a log field or a message: the server's primary message, else str's first line."""
+    if isinstance(exc, psycopg.Error) and exc.diag.message_primary:
+        return exc.diag.message_primary
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def connect(
     url: str, *, application_name: str = "conveyor", connect_timeout: int | None = None
 ) -> psycopg.Connection[Any]:
@@ -101,7 +109,7 @@ class Link:
                 "database unreachable; retrying with backoff",
                 extra={
                     "link": self.name,
-                    "error": str(exc).strip().splitlines()[0] if str(exc) else repr(exc),
+                    "error": first_line(exc),
                 },
             )
             self._down_logged = True

@@ -17,6 +17,7 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError, database_url, using_embedded
+from pgconveyor.core.db import first_line
 from pgconveyor.ops.console import UsageError, connect, render_status
 
 # The helpers every command shares live in ops.console (the CLI's modules import it, never this one).
@@ -291,12 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"conveyor: error: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:
-        diag = exc.diag
-        message = diag.message_primary or str(exc).strip().splitlines()[0]
-        message = message.removeprefix("conveyor: ")  # our SQL errors carry the prefix already
+        message = first_line(exc).removeprefix("conveyor: ")  # our SQL errors carry the prefix already
         print(f"conveyor: error: {message}", file=sys.stderr)
-        if diag.message_hint:
-            print(f"conveyor: hint: {diag.message_hint}", file=sys.stderr)
+        if exc.diag.message_hint:
+            print(f"conveyor: hint: {exc.diag.message_hint}", file=sys.stderr)
         return 1
 
 

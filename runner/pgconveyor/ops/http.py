@@ -27,7 +27,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFami
 from starlette.exceptions import HTTPException
 
 from pgconveyor.core.config import database_url
-from pgconveyor.core.db import connect
+from pgconveyor.core.db import connect, first_line
 from pgconveyor.core.registry import HandlerSpec, load_handlers
 from pgconveyor.ops import queries_ops
 
@@ -44,13 +44,6 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     return connect(url, application_name="conveyor-http", connect_timeout=CONNECT_TIMEOUT)
 
 
-def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, psycopg.Error) and exc.diag.message_primary:
-        return exc.diag.message_primary
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 class ConveyorCollector:
     """Reads the health views on every scrape: the database is the source of truth, not this process."""
 
@@ -64,7 +57,7 @@ class ConveyorCollector:
             with _connect(self.url) as conn:
                 families = list(self._families(conn))
         except psycopg.Error as exc:
-            log.warning("metrics: database query failed", extra={"error": _first_line(exc)})
+            log.warning("metrics: database query failed", extra={"error": first_line(exc)})
             up.add_metric([], 0)
             yield up
             return
@@ -261,15 +254,15 @@ def create_app(
 
     @app.exception_handler(psycopg.OperationalError)
     async def db_down(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
-        log.warning("database unreachable", extra={"error": _first_line(exc)})
+        log.warning("database unreachable", extra={"error": first_line(exc)})
         return JSONResponse({"error": "database unreachable"}, status_code=503)
 
     @app.exception_handler(psycopg.Error)
     async def db_error(request: Request, exc: psycopg.Error) -> JSONResponse:
-        log.warning("database error", extra={"error": _first_line(exc), "sqlstate": exc.sqlstate})
+        log.warning("database error", extra={"error": first_line(exc), "sqlstate": exc.sqlstate})
         # Invalid input raised by a conveyor function (SQLSTATE 22xxx) is the caller's to fix.
         code = 400 if (exc.sqlstate or "").startswith("22") else 500
-        return JSONResponse({"error": _first_line(exc)}, status_code=code)
+        return JSONResponse({"error": first_line(exc)}, status_code=code)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -282,7 +275,7 @@ def create_app(
             with _connect(db_url) as conn:
                 health = conn.execute(queries_ops.HEALTH).fetchone()[0]
         except psycopg.Error as exc:
-            log.warning("health: database query failed", extra={"error": _first_line(exc)})
+            log.warning("health: database query failed", extra={"error": first_line(exc)})
             # The probe is unauthenticated: its answer names no host, port, role or
             # message (a connection error carries all three); the log has the detail.
             if isinstance(exc, psycopg.OperationalError):
