@@ -15,6 +15,7 @@ from typing import Any
 
 from pgconveyor.core.config import ConfigError
 from pgconveyor.ops import queries_ops
+from pgconveyor.ops.console import headline
 
 
 def _connect() -> Any:
@@ -68,7 +69,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
                     print("no dead jobs")
                     return 0
                 for queue, msg_id, _job_id, job_type, reason, error, fp_id, died, attempts in rows:
-                    first = (error or "").splitlines()[0][:100] if error else ""
+                    first = headline(error, 100)
                     tries = attempts if attempts is not None else "?"
                     print(
                         f"{queue:<16} {msg_id:>10}  {job_type or '?':<16} attempts={tries:<3} "

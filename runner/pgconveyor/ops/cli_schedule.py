@@ -14,6 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from pgconveyor.ops import queries_ops
+from pgconveyor.ops.console import headline
 
 HEALTH_EXIT = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -34,7 +35,7 @@ def render_schedules(rows: list[tuple[Any, ...]]) -> str:
         if cron_job is False and enabled:
             state += ", no pg_cron job"
         if status:
-            result = status if status == "succeeded" else f"{status}: {(message or '').splitlines()[0][:60]}"
+            result = status if status == "succeeded" else f"{status}: {headline(message, 60)}"
         else:
             result = "ok" if last_at else "-"
         table.append(

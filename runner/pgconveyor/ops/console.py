@@ -33,6 +33,12 @@ def connect() -> psycopg.Connection[Any]:
     return db.connect(database_url())
 
 
+def headline(text: str | None, width: int) -> str:
+    """The first line of a stored error text, cut to ``width`` ("" for none or an empty one)."""
+    lines = (text or "").splitlines()
+    return lines[0][:width] if lines else ""
+
+
 def _age(seconds: float | None) -> str:
     if seconds is None:
         return "-"

@@ -22,7 +22,7 @@ from pgconveyor.core.registry import load_handlers
 from pgconveyor.core.worker import Worker
 from pgconveyor.ops import queries_ops
 from pgconveyor.ops.console import connect as _connect
-from pgconveyor.ops.console import render_status
+from pgconveyor.ops.console import headline, render_status
 
 JOB_TYPES = ["calendar_sync", "risk_check", "housekeeping", "execution", "order_close", "alert", "metric"]
 
@@ -158,7 +158,7 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
         print("\nlatest dead letters (conveyor dlq list / show ID / requeue ID):")
         for queue, jid, _job_id, jtype, reason, error, _fp, _died, attempts in dead:
             where = "" if queue == "jobs" else f" ({queue})"
-            first = (error or "").splitlines()[0][:80] if error else ""
+            first = headline(error, 80)
             print(f"  {jid:>8}{where}  {jtype:<14} attempts={attempts}  {reason}: {first}")
     if queues:
         print("\npgmq queues (conveyor worker consumes them; 3 reads without success -> *_dlq):")
