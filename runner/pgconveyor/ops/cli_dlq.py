@@ -15,7 +15,7 @@ from typing import Any
 
 from pgconveyor.core.config import ConfigError
 from pgconveyor.ops import queries_ops
-from pgconveyor.ops.console import headline
+from pgconveyor.ops.console import format_table, headline
 
 
 def _connect() -> Any:
@@ -29,10 +29,7 @@ def _when(value: datetime | None) -> str:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    cells = [tuple("" if c is None else str(c) for c in r) for r in rows]
-    widths = [max(len(x) for x in col) for col in zip(header, *cells, strict=False)]
-    for row in [header, tuple("-" * w for w in widths), *cells]:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print("\n".join(format_table(header, [["" if c is None else c for c in r] for r in rows])))
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError
+from pgconveyor.ops.console import format_table
 from pgconveyor.ops.modes import parse_bool, parse_executor, set_mode, show_mode
 
 
@@ -40,9 +41,7 @@ def cmd_route(args: argparse.Namespace) -> int:
         if dual:
             now += " + inngest (dual run)"
         table.append((job_type, route, now, note or ""))
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
-    for row in [header, tuple("-" * w for w in widths), *table]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print("\n".join(format_table(header, table)))
     return 0
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from pgconveyor.ops import queries_ops
-from pgconveyor.ops.console import headline
+from pgconveyor.ops.console import format_table, headline
 
 HEALTH_EXIT = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -49,11 +49,7 @@ def render_schedules(rows: list[tuple[Any, ...]]) -> str:
                 result,
             ]
         )
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
-    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in table)
-    return "\n".join(lines)
+    return "\n".join(format_table(header, table))
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

@@ -39,6 +39,23 @@ def headline(text: str | None, width: int) -> str:
     return lines[0][:width] if lines else ""
 
 
+def format_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, right: bool = False) -> list[str]:
+    """A text table: a header, a rule, the rows; each column as wide as its widest cell.
+
+    Left-aligned, or with ``right`` every column but the first right-aligned. Lines
+    carry no trailing blanks.
+    """
+    cells = [[str(c) for c in row] for row in [header, *rows]]
+    widths = [max(len(c) for c in col) for col in zip(*cells, strict=True)]
+    cells.insert(1, ["-" * w for w in widths])
+    return [
+        "  ".join(
+            c.rjust(w) if right and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in cells
+    ]
+
+
 def _age(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -68,19 +85,7 @@ def render_status(rows: Sequence[tuple[Any, ...]]) -> str:
         table.append([job_type, ready, scheduled, running, retrying, completed, dead, _age(oldest), workers])
         if (ready or scheduled) and not workers:
             notes.append(f"{job_type}: {ready + scheduled} job(s) waiting with no handler in any live worker")
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
-    lines = [
-        "  ".join(
-            str(h).ljust(w) if i == 0 else str(h).rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-    ]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in table:
-        lines.append(
-            "  ".join(
-                str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+    lines = format_table(header, table, right=True)
     lines.append("(failed: waiting to retry after a failed attempt; dead: in the dead-letter table)")
     if notes:
         lines.append("")
