@@ -30,6 +30,7 @@ from pgconveyor.core.config import database_url
 from pgconveyor.core.db import connect, first_line
 from pgconveyor.core.registry import HandlerSpec, load_handlers
 from pgconveyor.ops import queries_ops
+from pgconveyor.ops.modes import FALSE, TRUE
 
 log = logging.getLogger("conveyor.http")
 
@@ -195,9 +196,9 @@ INNGEST_ENV = ("INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "INNGEST_DEV", "INNGE
 def inngest_wanted() -> bool:
     """Serve Inngest functions when Inngest is configured (any INNGEST_* key) or asked for."""
     flag = os.environ.get("CONVEYOR_SERVE_INNGEST", "").lower()
-    if flag in {"0", "false", "no", "off"}:
+    if flag in FALSE:
         return False
-    return flag in {"1", "true", "yes", "on"} or any(os.environ.get(k) for k in INNGEST_ENV)
+    return flag in TRUE or any(os.environ.get(k) for k in INNGEST_ENV)
 
 
 def _mount_extensions(app: FastAPI, handlers: dict[str, HandlerSpec] | None) -> None:

@@ -10,28 +10,18 @@ Without pgmq nothing breaks: routes to pgmq queues fall back to the jobs table.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import psycopg
 
-from pgconveyor.core.config import ConfigError, using_embedded
-
-TRUE = {"1", "true", "yes", "on"}
-FALSE = {"0", "false", "no", "off"}
+from pgconveyor.core.config import using_embedded
+from pgconveyor.ops.modes import flag_from_env
 
 
 def install_allowed(explicit: bool | None = None) -> bool:
     if explicit is not None:
         return explicit
-    raw = os.environ.get("CONVEYOR_INSTALL_PGMQ", "").strip().lower()
-    if not raw:
-        return using_embedded()
-    if raw in TRUE:
-        return True
-    if raw in FALSE:
-        return False
-    raise ConfigError(f"CONVEYOR_INSTALL_PGMQ must be true or false, got {raw!r}")
+    return flag_from_env("CONVEYOR_INSTALL_PGMQ", using_embedded())
 
 
 def pgmq_present(conn: psycopg.Connection) -> bool:
