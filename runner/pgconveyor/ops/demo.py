@@ -15,8 +15,9 @@ import time
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
-from pgconveyor.core import queries
+from pgconveyor.core import db, queries
 from pgconveyor.core.config import database_url
 from pgconveyor.core.registry import load_handlers
 from pgconveyor.core.worker import Worker
@@ -29,10 +30,7 @@ JOB_TYPES = ["calendar_sync", "risk_check", "housekeeping", "execution", "order_
 # Work the demo's worker still has to do in the jobs table (its types are every type).
 REMAINING_JOBS = "select coalesce(sum(ready + scheduled + running), 0) from conveyor.job_status"
 PGMQ_DEPTH = "select coalesce(sum(depth), 0) from conveyor.pgmq_queue_depths() where queue_name not like '%%\\_dlq'"
-ROUTES = "select job_type, destination from conveyor.list_routes()"
-DISPATCH = "select conveyor.dispatch(%s, %s::jsonb, p_priority => %s, p_delay => %s::interval)"
 PGMQ_QUEUES = "select queue_name, depth from conveyor.pgmq_queue_depths() order by queue_name"
-HEALTH = "select conveyor.health()"
 
 
 def demo_jobs(n: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -62,7 +60,7 @@ def _bar(done: int, total: int, width: int = 32) -> str:
 
 def _routes(conn: psycopg.Connection[Any]) -> dict[str, str]:
     try:
-        return dict(conn.execute(ROUTES).fetchall())
+        return {r[0]: r[1] for r in conn.execute(queries.ROUTES)}
     except psycopg.errors.UndefinedFunction:
         return {}
 
@@ -78,7 +76,7 @@ def _enqueue(conn: psycopg.Connection[Any], jobs: list[dict[str, Any]]) -> tuple
         for job in routed:
             delay = f"{job['delay_seconds']} seconds" if "delay_seconds" in job else None
             where = conn.execute(
-                DISPATCH, (job["job_type"], json.dumps(job["payload"]), job.get("priority"), delay)
+                queries.DISPATCH, (job["job_type"], Jsonb(job["payload"]), job.get("priority"), None, delay, None, None)
             ).fetchone()[0]
             if where.get("destination") == "pgmq":
                 to_pgmq += 1
@@ -94,7 +92,7 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
     logs.setup("error")
     with _connect() as conn:
         ids, to_pgmq = _enqueue(conn, demo_jobs(n))
-        pgmq_present = conn.execute("select conveyor._pgmq_available()").fetchone()[0]
+        pgmq_present = conn.execute(queries.PGMQ_AVAILABLE).fetchone()[0]
     total = len(ids) + to_pgmq
     print(
         f"enqueued {total} demo jobs across {len(JOB_TYPES)} job types: {len(ids)} in the jobs table, "
@@ -102,7 +100,7 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
     )
     started = time.monotonic()
     last_line = [0.0]
-    check = psycopg.connect(database_url(), autocommit=True, prepare_threshold=None)
+    check = db.connect(database_url())
     handlers = load_handlers(demo=True)
     queues = asyncio.run(routed_queues(database_url(), handlers)) if pgmq_present else []
 
@@ -152,7 +150,7 @@ def run_demo(n: int = 300, quiet: bool = False) -> int:
         dead = conn.execute(
             queries_ops.DLQ_EACH, {"queue": None, "job_type": None, "fingerprint": None, "limit": 5}
         ).fetchall()
-        health = conn.execute(HEALTH).fetchone()[0]
+        health = conn.execute(queries_ops.HEALTH).fetchone()[0]
         queues = conn.execute(PGMQ_QUEUES).fetchall() if pgmq_present else []
     if dead:
         print("\nlatest dead letters (conveyor dlq list / show ID / requeue ID):")
