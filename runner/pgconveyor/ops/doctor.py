@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from pgconveyor.core import db
+
 PROBLEM, WARNING, OK = "problem", "warning", "ok"
 
 # Supabase's API roles: whatever PUBLIC or these can reach, the internet can.
@@ -398,7 +400,7 @@ CHECKS: list[Check] = [
 
 def diagnose(url: str, args: argparse.Namespace) -> list[Finding]:
     findings: list[Finding] = []
-    with psycopg.connect(url, autocommit=True, prepare_threshold=None, application_name="conveyor doctor") as conn:
+    with db.connect(url, application_name="conveyor doctor") as conn:
         for check in CHECKS:
             findings.extend(check(conn, args))
     return findings
