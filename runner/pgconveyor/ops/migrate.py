@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-from pgconveyor.core.config import CRON_DIR, MIGRATIONS_DIR
+from pgconveyor.core.config import MIGRATIONS_DIR
 
 log = logging.getLogger("conveyor.migrate")
 
@@ -54,12 +53,6 @@ def _apply_yoyo(url: str) -> list[str]:
     finally:
         backend.connection.close()
     return [m.id for m in pending]
-
-
-def _sql_files(folder: Path) -> list[Path]:
-    from pgconveyor.ops.code_sets import sql_files
-
-    return sql_files(folder)
 
 
 def available_extensions(conn: psycopg.Connection) -> set[str]:
@@ -131,12 +124,11 @@ def migrate(url: str, echo: Callable[[str], None] | None = None, install_pgmq: b
                     )
                 for queue in report.pgmq_queues:
                     say(f"pgmq queue {queue} created")
-            cron_files = _sql_files(CRON_DIR)
-            if cron_files:
+            if code.cron:
                 if _ensure_pg_cron(lock_conn, report):
                     with lock_conn.transaction():
-                        for path in cron_files:
-                            lock_conn.execute(path.read_text())
+                        for f in code.cron:
+                            lock_conn.execute(f.sql)
                             report.cron_files += 1
                     say(f"{report.cron_files} cron files applied")
             else:
