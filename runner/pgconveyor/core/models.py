@@ -56,35 +56,9 @@ class Job:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Job:
-        (
-            jid,
-            jtype,
-            payload,
-            priority,
-            attempt,
-            max_attempts,
-            token,
-            until,
-            created,
-            run_at,
-            claimed,
-            timeout,
-        ) = row
-        job = cls(
-            jid,
-            jtype,
-            payload,
-            priority,
-            attempt,
-            max_attempts,
-            token,
-            until,
-            created,
-            run_at,
-            claimed,
-            timeout,
-        )
-        job.lease_seconds = (until - claimed).total_seconds()
+        """A claimed job from a row of conveyor.claim_batch, whose columns are the fields above in order."""
+        job = cls(*row)
+        job.lease_seconds = (job.locked_until - job.claimed_at).total_seconds()
         job.lease_deadline = time.monotonic() + job.lease_seconds
         return job
 
