@@ -138,6 +138,7 @@ async def execute(
     started = time.perf_counter()
     outcome = Outcome()
     token = current_executor.set(source)
+    timeout = None
     try:
         if spec is None:
             raise NoHandlerError(f"no handler for job type {job.job_type!r}{missing}")
@@ -156,7 +157,6 @@ async def execute(
         # Shutdown past the grace period: the job is handed back, not failed.
         raise
     except TimeoutError:
-        timeout = _timeout_of(spec, job, limit) if spec else None
         outcome.error = f"TimeoutError: handler ran longer than its {timeout or 0:g} s timeout"
     except Retry as exc:
         outcome.error, outcome.retry_delay = storable_text(f"Retry: {exc}"), exc.delay
