@@ -18,7 +18,7 @@ import psycopg
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError, database_url, using_embedded
 from pgconveyor.core.db import first_line
-from pgconveyor.ops.console import UsageError, connect, render_status
+from pgconveyor.ops.console import UsageError, connect, parse_payload, render_status
 
 # The helpers every command shares live in ops.console (the CLI's modules import it, never this one).
 _connect = connect
@@ -136,10 +136,7 @@ def _split(text: str) -> list[str]:
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
-    try:
-        payload = json.loads(args.payload)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"--payload is not valid JSON: {exc}") from exc
+    payload = parse_payload(args.payload)
     run_at = None
     if args.run_at:
         try:

@@ -10,7 +10,7 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError
-from pgconveyor.ops.console import format_table
+from pgconveyor.ops.console import format_table, parse_payload
 from pgconveyor.ops.modes import parse_bool, parse_executor, set_mode, show_mode
 
 
@@ -70,10 +70,7 @@ def cmd_mode(args: argparse.Namespace) -> int:
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
-    try:
-        payload = json.loads(args.payload)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"--payload is not valid JSON: {exc}") from exc
+    payload = parse_payload(args.payload)
     delay = f"{args.delay} seconds" if args.delay is not None else None
     with _connect() as conn:
         row = conn.execute(

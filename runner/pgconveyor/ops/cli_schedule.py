@@ -14,7 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from pgconveyor.ops import queries_ops
-from pgconveyor.ops.console import format_table, headline
+from pgconveyor.ops.console import format_table, headline, parse_payload
 
 HEALTH_EXIT = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -82,10 +82,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         if args.action == "add":
             if not args.cron or not args.job_type:
                 raise UsageError('schedule add needs NAME CRON JOB_TYPE, e.g. add nightly "0 2 * * *" housekeeping')
-            try:
-                payload = json.loads(args.payload)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"--payload is not valid JSON: {exc}") from exc
+            payload = parse_payload(args.payload)
             conn.execute(
                 queries_ops.ADD_SCHEDULE,
                 {

@@ -6,6 +6,7 @@ demo, doctor, http) import this and ``ops.cli`` imports them: the arrows point o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,14 @@ def connect() -> psycopg.Connection[Any]:
                 "(or set DATABASE_URL to use another server)"
             )
     return db.connect(database_url())
+
+
+def parse_payload(text: str) -> Any:
+    """``--payload`` as JSON; a UsageError naming the option when it is not."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--payload is not valid JSON: {exc}") from exc
 
 
 def headline(text: str | None, width: int) -> str:
