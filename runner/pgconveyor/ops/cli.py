@@ -20,10 +20,6 @@ from pgconveyor.core.config import ConfigError, database_url, using_embedded
 from pgconveyor.core.db import first_line
 from pgconveyor.ops.console import UsageError, connect, parse_payload, render_status
 
-# The helpers every command shares live in ops.console (the CLI's modules import it, never this one).
-_connect = connect
-
-
 # -- db ------------------------------------------------------------------------
 
 

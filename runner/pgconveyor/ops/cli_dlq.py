@@ -15,13 +15,7 @@ from typing import Any
 
 from pgconveyor.core.config import ConfigError
 from pgconveyor.ops import queries_ops
-from pgconveyor.ops.console import format_table, headline
-
-
-def _connect() -> Any:
-    from pgconveyor.ops.console import connect
-
-    return connect()
+from pgconveyor.ops.console import connect, format_table, headline
 
 
 def _when(value: datetime | None) -> str:
@@ -44,7 +38,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_dlq(args: argparse.Namespace) -> int:
     params = _params(args)
-    with _connect() as conn:
+    with connect() as conn:
         if args.action == "list":
             if args.each or args.fingerprint:
                 rows = conn.execute(queries_ops.DLQ_EACH, params).fetchall()

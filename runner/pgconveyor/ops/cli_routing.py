@@ -10,18 +10,12 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError
-from pgconveyor.ops.console import format_table, parse_payload
+from pgconveyor.ops.console import connect, format_table, parse_payload
 from pgconveyor.ops.modes import parse_bool, parse_executor, set_mode, show_mode
 
 
-def _connect() -> psycopg.Connection[Any]:
-    from pgconveyor.ops.console import connect
-
-    return connect()
-
-
 def cmd_route(args: argparse.Namespace) -> int:
-    with _connect() as conn:
+    with connect() as conn:
         if args.action == "set":
             if not args.job_type or not args.destination:
                 raise ConfigError("route set needs a job type and a destination: jobs, pgmq <queue> or inngest")
@@ -46,7 +40,7 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 
 def cmd_mode(args: argparse.Namespace) -> int:
-    with _connect() as conn:
+    with connect() as conn:
         if args.action == "set":
             primary = parse_executor("--primary", args.primary) if args.primary else None
             fallback = parse_bool("--fallback", args.fallback) if args.fallback else None
@@ -72,7 +66,7 @@ def cmd_mode(args: argparse.Namespace) -> int:
 def cmd_dispatch(args: argparse.Namespace) -> int:
     payload = parse_payload(args.payload)
     delay = f"{args.delay} seconds" if args.delay is not None else None
-    with _connect() as conn:
+    with connect() as conn:
         row = conn.execute(
             queries.DISPATCH,
             (args.job_type, psycopg.types.json.Jsonb(payload), args.priority, None, delay, args.dedup_key, None),

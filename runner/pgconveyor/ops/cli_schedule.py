@@ -14,7 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from pgconveyor.ops import queries_ops
-from pgconveyor.ops.console import format_table, headline, parse_payload
+from pgconveyor.ops.console import UsageError, connect, format_table, headline, parse_payload
 
 HEALTH_EXIT = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -53,10 +53,7 @@ def render_schedules(rows: list[tuple[Any, ...]]) -> str:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.console import UsageError
-    from pgconveyor.ops.console import connect as _connect
-
-    with _connect() as conn:
+    with connect() as conn:
         if args.action == "list":
             rows = conn.execute(queries_ops.LIST_SCHEDULES).fetchall()
             if args.json:
@@ -109,18 +106,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_housekeeping(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.console import connect as _connect
-
-    with _connect() as conn:
+    with connect() as conn:
         result = conn.execute(queries_ops.HOUSEKEEPING).fetchone()[0]
     print(json.dumps(result, indent=2))
     return 0
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.console import connect as _connect
-
-    with _connect() as conn:
+    with connect() as conn:
         result = conn.execute(queries_ops.HEALTH).fetchone()[0]
     if args.json:
         print(json.dumps(result, indent=2))
@@ -133,10 +126,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from pgconveyor.ops.console import UsageError
-    from pgconveyor.ops.console import connect as _connect
-
-    with _connect() as conn:
+    with connect() as conn:
         if args.action == "set":
             if not args.name or args.value is None:
                 raise UsageError("settings set needs NAME VALUE, e.g. settings set history_retention '14 days'")
