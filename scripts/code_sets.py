@@ -59,6 +59,7 @@ from pgconveyor.ops.code_sets import (  # noqa: E402
     CODE_SETS_DIR,
     MANIFEST_SUFFIX,
     Manifest,
+    in_apply_order,
     manifest_of,
     migration_order,
     parse_manifest,
@@ -87,11 +88,7 @@ def code_files_at(commit: str) -> list[tuple[str, str]]:
     listed = git("ls-tree", "-r", "--name-only", commit, "functions/", "cron/").split()
     out = []
     for folder in ("functions/", "cron/"):
-        paths = [
-            p for p in listed if p.startswith(folder) and p.endswith(".sql") and not Path(p).name.startswith("test")
-        ]
-        # migrate orders by file name (the numeric prefix) across subfolders.
-        for path in sorted(paths, key=lambda p: (Path(p).name, p)):
+        for path in in_apply_order(p for p in listed if p.startswith(folder) and p.endswith(".sql")):
             out.append((path, git("show", f"{commit}:{path}")))
     return out
 

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import TypeVar
 
 import psycopg
 
 from pgconveyor.core.config import CRON_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR, PROJECT_ROOT, ConfigError
+
+P = TypeVar("P", Path, str)
 
 CODE_SETS_DIR = PROJECT_ROOT / "code_sets"
 BLOBS = "blobs"  # the folder of file texts, inside a code_sets folder
@@ -70,14 +74,20 @@ class CodeSet:
 
 
 def sql_files(folder: Path) -> list[Path]:
-    """Every .sql file below ``folder``, in the order of its numeric prefix.
+    """Every .sql file below ``folder``, in apply order (``in_apply_order``)."""
+    return in_apply_order(folder.rglob("*.sql"))
+
+
+def in_apply_order(paths: Iterable[P]) -> list[P]:
+    """SQL files in the order migrate applies them: by the numeric prefix of the file name.
 
     functions/ is grouped by concern in subfolders (core, schedules, health, routing,
     pgmq, outbox, grants); the prefix alone, not the folder, decides the order, so a
-    file can move between folders without changing what is created before it.
+    file can move between folders without changing what is created before it. A file
+    named test* is a test, not code. ``paths`` are files on disk or paths in a git tree.
     """
-    files = [p for p in folder.rglob("*.sql") if not p.name.startswith("test")]
-    return sorted(files, key=lambda p: (p.name, str(p)))
+    code = [p for p in paths if not PurePath(p).name.startswith("test")]
+    return sorted(code, key=lambda p: (PurePath(p).name, str(p)))
 
 
 def migration_order(folder: Path = MIGRATIONS_DIR) -> list[str]:
