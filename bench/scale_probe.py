@@ -27,12 +27,8 @@ from typing import Any
 import orjson
 import psycopg
 
-from bench.run import admin_url, drop_database, fresh_database, run_drain
+from bench.run import admin_url, drop_database, fresh_database, run_drain, say
 from pgconveyor.ops.migrate import migrate
-
-
-def say(msg: str) -> None:
-    print(msg, flush=True)
 
 
 def summary(label: str, values: list[float], unit: str) -> dict[str, Any]:
