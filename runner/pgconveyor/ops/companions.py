@@ -41,15 +41,16 @@ def build_companions(
     (``outbox=None``: when the mode in force uses Inngest). Missing Inngest keys in
     production mode are a ConfigError here, at start-up.
     """
+    from pgconveyor.core import queries
     from pgconveyor.core.db import connect
     from pgconveyor.ops.modes import apply_env_mode
-    from pgconveyor.sources.pgmq import pgmq_sources, routed_queues
+    from pgconveyor.sources.pgmq import consumable_queues, pgmq_sources
 
     with connect(url) as conn:
         mode = apply_env_mode(conn)
-    sources: list[Source] = []
-    if pgmq and mode["pgmq_available"]:
-        sources = list(pgmq_sources(asyncio.run(routed_queues(url, handlers)), pgmq_vt))
+        # The mode says whether pgmq is there: read the routed queues on the same connection.
+        routed = conn.execute(queries.PGMQ_QUEUES).fetchall() if pgmq and mode["pgmq_available"] else []
+    sources: list[Source] = list(pgmq_sources(consumable_queues(routed, handlers), pgmq_vt))
     log.info(
         "execution mode",
         extra={

@@ -128,12 +128,7 @@ class PgmqQueue:
 
 
 async def routed_queues(url: str, handlers: dict[str, HandlerSpec]) -> list[str]:
-    """The pgmq queues the routes use that this runner can consume; [] without pgmq.
-
-    A queue is consumed only when this runner handles every job type routed to it: a
-    message it cannot run would fail here and, after 3 reads, be dead-lettered
-    although another runner could have run it.
-    """
+    """The pgmq queues the routes use that this runner can consume; [] without pgmq."""
     link = Link(url, "pgmq-setup")
     try:
         conn = await link.connect()
@@ -142,6 +137,16 @@ async def routed_queues(url: str, handlers: dict[str, HandlerSpec]) -> list[str]
         rows = await fetchall(conn, queries.PGMQ_QUEUES)
     finally:
         await link.close()
+    return consumable_queues(rows, handlers)
+
+
+def consumable_queues(rows: list[tuple[Any, ...]], handlers: dict[str, HandlerSpec]) -> list[str]:
+    """Of the (queue, job types) rows of ``queries.PGMQ_QUEUES``, the queues this runner can consume.
+
+    A queue is consumed only when this runner handles every job type routed to it: a
+    message it cannot run would fail here and, after 3 reads, be dead-lettered
+    although another runner could have run it.
+    """
     queues = []
     for queue, job_types in rows:
         missing = sorted(set(job_types) - set(handlers))
