@@ -20,17 +20,21 @@ class UsageError(Exception):
     pass
 
 
-def connect() -> psycopg.Connection[Any]:
-    """A connection to DATABASE_URL, or to the embedded cluster (a clear error when it is not running)."""
+def require_embedded_running() -> None:
+    """A clear error when the embedded cluster is the database to use and it is not running."""
     if using_embedded():
         from pgconveyor.ops.cluster import Cluster
 
-        cluster = Cluster.default()
-        if not cluster.running():
+        if not Cluster.default().running():
             raise ConfigError(
                 "the embedded database is not running: start it with `conveyor db start` "
                 "(or set DATABASE_URL to use another server)"
             )
+
+
+def connect() -> psycopg.Connection[Any]:
+    """A connection to DATABASE_URL, or to the embedded cluster (a clear error when it is not running)."""
+    require_embedded_running()
     return db.connect(database_url())
 
 

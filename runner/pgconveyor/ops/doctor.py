@@ -408,9 +408,9 @@ def diagnose(url: str, args: argparse.Namespace) -> list[Finding]:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from pgconveyor.core.config import database_url
-    from pgconveyor.ops.console import connect as _connect
+    from pgconveyor.ops.console import require_embedded_running
 
-    _connect().close()  # a clear error when the database is unreachable
+    require_embedded_running()  # diagnose's connection gives any other error
     args.url = database_url()
     findings = diagnose(args.url, args)
     marks = {PROBLEM: "PROBLEM", WARNING: "warning", OK: "ok"}
