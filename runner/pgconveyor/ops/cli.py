@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # what a supervisor's children run again
-    if args.command == "dlq" and args.action == "show" and args.id is None:
+    if args.command == "dlq" and args.action == "show" and args.id is None:  # cmd_dlq relies on it
         parser.error("dlq show needs a job id")
     try:
         return args.func(args)

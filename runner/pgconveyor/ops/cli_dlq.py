@@ -93,8 +93,6 @@ def cmd_dlq(args: argparse.Namespace) -> int:
             )
             print("(one line per source, job type and error fingerprint; `dlq list --each` lists them one by one)")
         elif args.action == "show":
-            if args.id is None:
-                raise ConfigError("dlq show needs an id (a job id, or a DLQ msg_id with --queue)")
             row = conn.execute(queries_ops.DLQ_SHOW, params).fetchone()
             print(json.dumps(row[0], indent=2, default=str))
         else:
