@@ -18,7 +18,7 @@ import psycopg
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError, database_url, using_embedded
 from pgconveyor.core.db import first_line
-from pgconveyor.ops.console import UsageError, connect, parse_payload, render_status
+from pgconveyor.ops.console import UsageError, connect, parse_payload, records, render_status
 
 # -- db ------------------------------------------------------------------------
 
@@ -162,20 +162,10 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     with connect() as conn:
-        rows = conn.execute(queries.JOB_STATUS).fetchall()
+        cur = conn.execute(queries.JOB_STATUS)
+        rows = cur.fetchall()
     if args.json:
-        keys = [
-            "job_type",
-            "ready",
-            "scheduled",
-            "running",
-            "retrying",
-            "completed_24h",
-            "dead",
-            "oldest_ready_seconds",
-            "live_workers",
-        ]
-        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2))
+        print(json.dumps(records(cur, rows), indent=2))
     else:
         print(render_status(rows))
     return 0

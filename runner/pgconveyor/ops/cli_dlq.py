@@ -15,7 +15,7 @@ from typing import Any
 
 from pgconveyor.core.config import ConfigError
 from pgconveyor.ops import queries_ops
-from pgconveyor.ops.console import connect, format_table, headline
+from pgconveyor.ops.console import connect, format_table, headline, records
 
 
 def _when(value: datetime | None) -> str:
@@ -41,20 +41,10 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     with connect() as conn:
         if args.action == "list":
             if args.each or args.fingerprint:
-                rows = conn.execute(queries_ops.DLQ_EACH, params).fetchall()
+                cur = conn.execute(queries_ops.DLQ_EACH, params)
+                rows = cur.fetchall()
                 if args.json:
-                    keys = [
-                        "queue",
-                        "id",
-                        "job_id",
-                        "job_type",
-                        "reason",
-                        "error",
-                        "fingerprint_id",
-                        "died_at",
-                        "attempts",
-                    ]
-                    print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2, default=str))
+                    print(json.dumps(records(cur, rows), indent=2, default=str))
                     return 0
                 if not rows:
                     print("no dead jobs")
@@ -67,19 +57,10 @@ def cmd_dlq(args: argparse.Namespace) -> int:
                         f"{_when(died)}  [{fp_id}] {reason}: {first}"
                     )
                 return 0
-            rows = conn.execute(queries_ops.DLQ_TRIAGE, params).fetchall()
+            cur = conn.execute(queries_ops.DLQ_TRIAGE, params)
+            rows = cur.fetchall()
             if args.json:
-                keys = [
-                    "queue",
-                    "job_type",
-                    "fingerprint_id",
-                    "fingerprint",
-                    "count",
-                    "first_seen",
-                    "last_seen",
-                    "sample_id",
-                ]
-                print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2, default=str))
+                print(json.dumps(records(cur, rows), indent=2, default=str))
                 return 0
             if not rows:
                 print("no dead jobs")

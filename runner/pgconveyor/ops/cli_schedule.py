@@ -14,7 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from pgconveyor.ops import queries_ops
-from pgconveyor.ops.console import UsageError, connect, format_table, headline, parse_payload
+from pgconveyor.ops.console import UsageError, connect, format_table, headline, parse_payload, records
 
 HEALTH_EXIT = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -55,13 +55,10 @@ def render_schedules(rows: list[tuple[Any, ...]]) -> str:
 def cmd_schedule(args: argparse.Namespace) -> int:
     with connect() as conn:
         if args.action == "list":
-            rows = conn.execute(queries_ops.LIST_SCHEDULES).fetchall()
+            cur = conn.execute(queries_ops.LIST_SCHEDULES)
+            rows = cur.fetchall()
             if args.json:
-                keys = [
-                    "schedule", "cron", "job_type", "action", "enabled", "next_run_at", "last_run_at", "last_job_id",
-                    "missed", "cron_job", "cron_status", "cron_started_at", "cron_message",
-                ]  # fmt: skip
-                print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2, default=str))
+                print(json.dumps(records(cur, rows), indent=2, default=str))
             elif not rows:
                 print("no schedules")
             else:

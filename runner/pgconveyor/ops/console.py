@@ -46,6 +46,12 @@ def parse_payload(text: str) -> Any:
         raise UsageError(f"--payload is not valid JSON: {exc}") from exc
 
 
+def records(cur: psycopg.Cursor[Any], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """``rows`` of ``cur``'s query as JSON objects, keyed by the query's own column names."""
+    names = [c.name for c in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
 def headline(text: str | None, width: int) -> str:
     """The first line of a stored error text, cut to ``width`` ("" for none or an empty one)."""
     lines = (text or "").splitlines()
