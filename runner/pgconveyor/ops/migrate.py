@@ -9,8 +9,10 @@ Nothing assumes a superuser: extensions are created only when the server has the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -41,17 +43,25 @@ def _yoyo_url(url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-def _apply_yoyo(url: str) -> list[str]:
-    from yoyo import get_backend, read_migrations
+@contextmanager
+def yoyo_backend(url: str) -> Iterator[Any]:
+    """yoyo's backend for ``url``, its connection closed on the way out."""
+    from yoyo import get_backend
 
     backend = get_backend(_yoyo_url(url))
-    migrations = read_migrations(str(MIGRATIONS_DIR))
     try:
-        with backend.lock():
-            pending = backend.to_apply(migrations)
-            backend.apply_migrations(pending)
+        yield backend
     finally:
         backend.connection.close()
+
+
+def _apply_yoyo(url: str) -> list[str]:
+    from yoyo import read_migrations
+
+    migrations = read_migrations(str(MIGRATIONS_DIR))
+    with yoyo_backend(url) as backend, backend.lock():
+        pending = backend.to_apply(migrations)
+        backend.apply_migrations(pending)
     return [m.id for m in pending]
 
 

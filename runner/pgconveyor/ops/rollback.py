@@ -29,7 +29,7 @@ import psycopg
 
 from pgconveyor.core.config import MIGRATIONS_DIR, ConfigError
 from pgconveyor.ops import code_sets
-from pgconveyor.ops.migrate import MIGRATE_LOCK_KEY, _ensure_pg_cron, _yoyo_url, installed_extensions
+from pgconveyor.ops.migrate import MIGRATE_LOCK_KEY, _ensure_pg_cron, installed_extensions, yoyo_backend
 
 BASE = "base"
 
@@ -83,32 +83,25 @@ class RollbackReport:
 
 def applied_versions(url: str) -> list[str]:
     """Applied migration ids, in yoyo's order."""
-    from yoyo import get_backend, read_migrations
+    from yoyo import read_migrations
 
-    backend = get_backend(_yoyo_url(url))
-    try:
-        migrations = read_migrations(str(MIGRATIONS_DIR))
+    migrations = read_migrations(str(MIGRATIONS_DIR))
+    with yoyo_backend(url) as backend:
         applied = set(backend.get_applied_migration_hashes())
-    finally:
-        backend.connection.close()
     order = code_sets.migration_order()
     by_id = {m.id: m for m in migrations}
     return [mid for mid in order if by_id[mid].hash in applied]
 
 
 def _rollback_yoyo(url: str, after: list[str]) -> None:
-    from yoyo import get_backend, read_migrations
+    from yoyo import read_migrations
 
-    backend = get_backend(_yoyo_url(url))
-    try:
-        migrations = read_migrations(str(MIGRATIONS_DIR)).filter(lambda m: m.id in after)
-        with backend.lock():
-            # to_rollback: the applied ones, newest first. yoyo's rollback_migrations
-            # skips a failing migration; one at a time stops at the first failure.
-            for m in backend.to_rollback(migrations):
-                backend.rollback_one(m)
-    finally:
-        backend.connection.close()
+    migrations = read_migrations(str(MIGRATIONS_DIR)).filter(lambda m: m.id in after)
+    with yoyo_backend(url) as backend, backend.lock():
+        # to_rollback: the applied ones, newest first. yoyo's rollback_migrations
+        # skips a failing migration; one at a time stops at the first failure.
+        for m in backend.to_rollback(migrations):
+            backend.rollback_one(m)
 
 
 def drop_code(conn: psycopg.Connection) -> int:
