@@ -21,7 +21,7 @@ import inngest
 import psycopg
 
 from pgconveyor.core import queries
-from pgconveyor.core.db import Link, Stopping, fetchall
+from pgconveyor.core.db import Link, Stopping, fetchall, first_line
 from pgconveyor.sources.inngest import event_name
 
 log = logging.getLogger("conveyor.outbox")
@@ -102,7 +102,7 @@ class OutboxForwarder:
         except psycopg.Error as exc:
             # Sent but not marked: the lease runs out and the rows are sent again,
             # under the same event ids, which Inngest drops.
-            log.warning("could not mark outbox rows sent", extra={"error": str(exc)})
+            log.warning("could not mark outbox rows sent", extra={"error": first_line(exc)})
             return False
         self.stats.sent += len(rows)
         return len(rows) == self.batch_size

@@ -30,7 +30,7 @@ from typing import Any
 import psycopg
 
 from pgconveyor.core import queries
-from pgconveyor.core.db import Link, Stopping, fetchall
+from pgconveyor.core.db import Link, Stopping, fetchall, first_line
 from pgconveyor.core.executors import make_job, storable_text
 from pgconveyor.core.models import Job
 from pgconveyor.core.registry import HandlerSpec
@@ -82,7 +82,9 @@ class PgmqQueue:
             try:
                 await conn.execute(queries.PGMQ_FAIL, (self.queue, msg_id, read_ct, reason, None, read_ct))
             except psycopg.Error as exc:
-                log.error("could not bury an unusable pgmq message", extra={"queue": self.queue, "error": str(exc)})
+                log.error(
+                    "could not bury an unusable pgmq message", extra={"queue": self.queue, "error": first_line(exc)}
+                )
             log.warning(
                 "unusable pgmq message dead-lettered", extra={"queue": self.queue, "msg_id": msg_id, "reason": reason}
             )
