@@ -35,7 +35,7 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError
-from pgconveyor.core.db import Link, Stopping, fetchall
+from pgconveyor.core.db import Link, Stopping, fetchall, first_line
 from pgconveyor.core.executors import NoHandlerError, clamp_delay, execute
 from pgconveyor.core.models import Job
 from pgconveyor.core.registry import HandlerSpec
@@ -280,7 +280,7 @@ class Worker:
             except (psycopg.Error, TimeoutError, Stopping) as exc:
                 log.warning(
                     "could not hand jobs back; they will be rescued when their leases expire",
-                    extra={"count": len(group), "source": source.name, "error": _first_line(exc)},
+                    extra={"count": len(group), "source": source.name, "error": first_line(exc)},
                 )
 
     # -- claiming ---------------------------------------------------------------
@@ -312,7 +312,7 @@ class Worker:
                         raise
                     # A queue that cannot be read now (a message the SQL side refuses,
                     # a dropped queue) never stops the worker: log, wait, try again.
-                    log.error("claim failed", extra={"source": source.name, "error": _first_line(exc)})
+                    log.error("claim failed", extra={"source": source.name, "error": first_line(exc)})
                     jobs = []
                 self.stats.claimed += len(jobs)
                 self._dispatch(jobs)
@@ -357,10 +357,10 @@ class Worker:
             if exc.sqlstate == "42883":
                 # A database not migrated to 0710 has no worker_idle: its producers
                 # NOTIFY every job anyway. Stop trying; wait on NOTIFY as before.
-                log.warning("no conveyor.worker_idle: waking on every NOTIFY", extra={"error": _first_line(exc)})
+                log.warning("no conveyor.worker_idle: waking on every NOTIFY", extra={"error": first_line(exc)})
                 idle.passed = True
             else:
-                log.warning("idle registration failed; polling", extra={"error": _first_line(exc)})
+                log.warning("idle registration failed; polling", extra={"error": first_line(exc)})
             return False
         idle.conn = link.conn
         idle.passed = bool(rows and rows[0][0])
@@ -382,7 +382,7 @@ class Worker:
             # session took the registration with it (the next claim reconnects).
             if conn.broken or conn.closed:
                 await link.close()
-            log.warning("could not end the idle registration", extra={"error": _first_line(exc)})
+            log.warning("could not end the idle registration", extra={"error": first_line(exc)})
 
     async def _until_idle(self) -> None:
         """--once and one batch: every claimed job has run and its outcome is reported."""
@@ -511,7 +511,7 @@ class Worker:
             except Exception as exc:
                 log.error(
                     "reporting outcomes failed; the jobs concerned are left to their lease expiry",
-                    extra={"error": _first_line(exc)},
+                    extra={"error": first_line(exc)},
                 )
                 if self._completions or self._failures:
                     self._report_wake.set()
@@ -593,7 +593,7 @@ class Worker:
             job,
             "refused",
             job.duration,
-            f"the database refused to {what} this job ({_first_line(exc)}); it is left to its lease expiry",
+            f"the database refused to {what} this job ({first_line(exc)}); it is left to its lease expiry",
         )
 
     # -- leases and liveness ----------------------------------------------------
@@ -619,7 +619,7 @@ class Worker:
             except Stopping:
                 return
             except Exception as exc:
-                log.warning("heartbeat failed", extra={"error": _first_line(exc)})
+                log.warning("heartbeat failed", extra={"error": first_line(exc)})
             # Wake at least four times per shortest lease: a lease is renewed once half
             # of it is left, and a 1 s tick would miss that window for leases of 2 s or less.
             shortest = min(
@@ -700,10 +700,3 @@ def _by_source(jobs: list[Job]) -> dict[Any, list[Job]]:
     for job in jobs:
         groups.setdefault(job.source, []).append(job)
     return groups
-
-
-def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, psycopg.Error) and exc.diag.message_primary:
-        return exc.diag.message_primary
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
