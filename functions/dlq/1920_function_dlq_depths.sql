@@ -13,7 +13,7 @@ as $$
 declare
     v_sources text[] := array['jobs'];
 begin
-    if pg_catalog.to_regclass('pgmq.meta') is not null and pg_catalog.has_schema_privilege('pgmq', 'usage') then
+    if conveyor._pgmq_available() then
         v_sources := v_sources || array(
             select m.queue_name::text from pgmq.meta as m where m.queue_name like '%\_dlq' order by m.queue_name
         );
