@@ -26,7 +26,8 @@
 --   rolled-back claim). Deeper claims find such stragglers: at least once a second
 --   from the floor (where the previous deep claim found its first job), when a claim
 --   from the hint falls short, and from the very start of each range whenever a claim
---   finds nothing. Deep claims that grow expensive (a held snapshot) are spaced to
+--   finds nothing and at least every 10 s (a job behind the floor: enqueued early in a
+--   transaction that committed late, under a backlog that never runs dry). Deep claims that grow expensive (a held snapshot) are spaced to
 --   about 5 % of the time. The hint is only a hint: losing it (a new session, a
 --   pooler handing the session to another client) costs one full claim, never a job.
 -- * The expired-lease probe is spaced the same way once it becomes expensive.
@@ -84,6 +85,10 @@ declare
     c_spacing constant double precision := 20;
     c_cheap constant double precision := 0.005;
     c_force_after constant double precision := 1.0;
+    -- A claim from the very start of each range at least this often (spaced by its cost
+    -- like the others): a job due behind the floor, such as one enqueued early in a
+    -- long transaction that committed late, is not left until the backlog runs dry.
+    c_full_after constant double precision := 10.0;
     v_state jsonb;
     v_hints jsonb;
     v_types text[];
@@ -144,6 +149,9 @@ begin
     -- second back), or 'full' (the start of each range). Within one transaction every
     -- claim is full: it must see what the transaction itself requeued (tests, scripts).
     if v_hints = '{}' or (v_state ->> 'claim_xact')::double precision = v_xact then
+        v_mode := 'full';
+    elsif v_now - coalesce((v_state ->> 'full_at')::double precision, 0)
+          >= greatest(c_full_after, c_spacing * coalesce((v_state ->> 'full_cost')::double precision, 0)) then
         v_mode := 'full';
     elsif v_now - coalesce((v_state ->> 'deep_at')::double precision, 0)
           >= greatest(c_force_after, c_spacing * coalesce((v_state ->> 'deep_cost')::double precision, 0)) then
@@ -218,6 +226,13 @@ begin
                 'deep_at', v_now,
                 'deep_xact', v_xact,
                 'deep_cost', case when v_state ? 'deep_cost'
+                                  then extract(epoch from pg_catalog.clock_timestamp()) - v_started else 0 end
+            );
+        end if;
+        if v_mode = 'full' then
+            v_state := v_state || pg_catalog.jsonb_build_object(
+                'full_at', v_now,
+                'full_cost', case when v_state ? 'full_cost'
                                   then extract(epoch from pg_catalog.clock_timestamp()) - v_started else 0 end
             );
         end if;

@@ -167,3 +167,27 @@ def test_concurrent_claimers_with_hints_claim_each_job_once(db_url):
         assert len(set(claimed)) == total
         assert conn.execute("select count(*) from conveyor.jobs").fetchone()[0] == 0
         assert conn.execute("select count(distinct id) from conveyor.job_history").fetchone()[0] == total
+
+
+def test_a_late_committed_job_behind_the_floor_is_claimed_under_a_steady_backlog(db_url, conn):
+    """A job enqueued early in a long transaction is due at that transaction's start: behind
+    the hint and the floor once it commits. With a backlog that never runs dry, no claim
+    finds nothing; the periodic claim from the very start must still reach it."""
+    with psycopg.connect(db_url) as held:
+        late = enqueue(held, "metric", "late")  # due at the held transaction's start
+        for i in range(200):
+            enqueue(conn, "metric", f"b{i}")
+        assert [r[3] for r in claim(conn, 10, ["metric"])] == [f"b{i}" for i in range(10)]
+        held.commit()
+    for _ in range(3):  # hint claims, and a floor claim: the late job is behind both
+        conn.execute("select set_config('conveyor.claim_state', %s, false)", (json.dumps(aged(state(conn), 2)),))
+        assert late not in [r[0] for r in claim(conn, 10, ["metric"])]
+    # Ten seconds on: a claim from the very start of the range, the late job first.
+    conn.execute("select set_config('conveyor.claim_state', %s, false)", (json.dumps(aged(state(conn), 11)),))
+    got = claim(conn, 10, ["metric"])
+    assert got[0][0] == late and len(got) == 10
+
+
+def aged(s: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """This session's claim state as if `seconds` had passed since each thing it timed."""
+    return {k: (v - seconds if k.endswith("_at") or k.endswith("_xact") else v) for k, v in s.items()}

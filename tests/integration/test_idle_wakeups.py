@@ -178,3 +178,29 @@ def test_a_worker_whose_unregistration_fails_keeps_working(db_url, conn, tmp_pat
         assert "could not end the idle registration" in worker.log()
     finally:
         assert worker.stop() == 0, worker.log()
+
+
+def test_a_worker_on_a_database_before_0710_waits_on_notify_as_before(db_url, conn, tmp_path):
+    """A newer runner against the older SQL (no worker_idle; _notify on every due job): it
+    says so once, stops trying to register, and is woken by NOTIFY, not by its 120 s poll."""
+    prepare(conn)
+    conn.execute("drop function conveyor.worker_idle()")
+    conn.execute(
+        """
+        create or replace function conveyor._notify(p_job_type text) returns void language plpgsql
+        set search_path = '' as $$
+        begin
+            perform pg_catalog.pg_notify('conveyor_jobs', p_job_type);
+        end;
+        $$
+        """
+    )
+    worker = start_worker(db_url, tmp_path / "w.log", "--poll-interval", "120")
+    try:
+        wait_for(lambda: "no conveyor.worker_idle" in worker.log(), what="the worker to find no worker_idle")
+        for _ in range(3):
+            job = scalar(conn, "select conveyor.enqueue('t_record')")
+            wait_for(lambda job=job: completed(conn, job), timeout=60, what="a job woken by NOTIFY")
+        assert worker.log().count("no conveyor.worker_idle") == 1, worker.log()
+    finally:
+        assert worker.stop() == 0, worker.log()

@@ -35,7 +35,7 @@ import psycopg
 
 from pgconveyor.core import queries
 from pgconveyor.core.config import ConfigError
-from pgconveyor.core.db import Link, Stopping
+from pgconveyor.core.db import Link, Stopping, fetchall
 from pgconveyor.core.executors import NoHandlerError, clamp_delay, execute
 from pgconveyor.core.models import Job
 from pgconveyor.core.registry import HandlerSpec
@@ -348,15 +348,13 @@ class Worker:
         functions/core/0130 and 0135. Until the barrier is passed it polls, briefly.
         """
         link = self.claim_links[source.name]
-        conn = await link.connect()
         try:
-            cur = await conn.execute(queries.WORKER_IDLE)
-            row = await cur.fetchone()
+            # Link.run reconnects and retries a broken session: the registration is then
+            # made on the new one, the session this loop claims on from now on.
+            rows = await link.run(lambda c: fetchall(c, queries.WORKER_IDLE))
         except psycopg.Error as exc:
             idle.lost()
-            if conn.broken or conn.closed:
-                await link.close()  # the next claim reconnects; the registration went with the session
-            elif exc.sqlstate == "42883":
+            if exc.sqlstate == "42883":
                 # A database not migrated to 0710 has no worker_idle: its producers
                 # NOTIFY every job anyway. Stop trying; wait on NOTIFY as before.
                 log.warning("no conveyor.worker_idle: waking on every NOTIFY", extra={"error": _first_line(exc)})
@@ -364,8 +362,8 @@ class Worker:
             else:
                 log.warning("idle registration failed; polling", extra={"error": _first_line(exc)})
             return False
-        idle.conn = conn
-        idle.passed = bool(row and row[0])
+        idle.conn = link.conn
+        idle.passed = bool(rows and rows[0][0])
         if idle.passed:
             idle.delay = _Idle.FIRST_DELAY
         return idle.passed
