@@ -112,11 +112,9 @@ begin
     limit 1;
     if v_ord is not null then
         -- An unknown name may not even be a name: the one rule for names says so first.
-        if v_problem = 'has an unknown job type' then
-            perform conveyor._validate_name(v_type);
-        end if;
         -- RAISE refuses a null option, so the hint gets its own branch.
         if v_problem = 'has an unknown job type' then
+            perform conveyor._validate_name(v_type);
             raise exception 'conveyor: job % of the batch % (job type %)', v_ord, v_problem, pg_catalog.quote_literal(v_type)
                 using errcode = '22023',
                       hint = 'Register it first: select conveyor.register_job_type(' || pg_catalog.quote_literal(v_type) || ');';

@@ -25,8 +25,12 @@ begin
     if p_retry_delay < interval '0' then
         raise exception 'conveyor: retry_delay % must not be negative', p_retry_delay using errcode = '22023';
     end if;
-    -- The due time's rule (at most 50 years ahead), so a huge delay is refused here, not overflowed below.
-    perform conveyor._due_at(null, p_retry_delay, 'run_at', 'retry_delay');
+    -- The due time's rule (at most 50 years ahead), so a huge delay is refused here, not
+    -- overflowed below. Only when one is given: the common failure (backoff) skips the
+    -- call and its search_path save and restore, as enqueue does.
+    if p_retry_delay is not null then
+        perform conveyor._due_at(null, p_retry_delay, 'run_at', 'retry_delay');
+    end if;
     select * into v_job
     from conveyor.jobs as j
     where j.id = p_job_id and j.state = 'running' and j.lease_token = p_lease_token

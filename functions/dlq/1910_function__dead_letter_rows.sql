@@ -31,8 +31,7 @@ begin
                conveyor._error_fingerprint(coalesce(d.last_error, d.reason)), d.died_at, d.attempts
         from conveyor.dead_letters as d;
     end if;
-    if (p_queue is null or p_queue <> 'jobs') and pg_catalog.to_regclass('pgmq.meta') is not null
-        and pg_catalog.has_schema_privilege('pgmq', 'usage') then
+    if (p_queue is null or p_queue <> 'jobs') and conveyor._pgmq_available() then
         for v_dlq in
             select m.queue_name::text from pgmq.meta as m
             where m.queue_name like '%\_dlq' and (p_queue is null or m.queue_name = p_queue)

@@ -21,7 +21,7 @@ begin
     if p_from is null or p_to is null or p_from > p_to then
         raise exception 'conveyor: pgmq_depth_events needs a time range with from <= to' using errcode = '22023';
     end if;
-    if pg_catalog.to_regclass('pgmq.meta') is null or not pg_catalog.has_schema_privilege('pgmq', 'usage') then
+    if not conveyor._pgmq_available() then
         return;
     end if;
     for v_queue in

@@ -44,8 +44,7 @@ begin
         and not v_s.inngest_fallback and not v_s.dual_run then
         destination := 'jobs';
         note := 'Inngest is off in postgres_primary mode';
-    elsif destination = 'jobs' and v_s.inngest_fallback and not v_s.dual_run
-        and not conveyor._postgres_healthy(p_job_type) then
+    elsif destination = 'jobs' and v_s.fallback and not conveyor._postgres_healthy(p_job_type) then
         destination := 'inngest';
         note := coalesce(note || '; ', '') || 'fallback: no healthy worker handles ' || p_job_type;
     end if;

@@ -36,7 +36,12 @@ declare
     v_result jsonb;
 begin
     perform conveyor._check_job(p_job_type, p_payload, p_priority, p_run_at, p_delay, p_dedup_key, p_max_attempts);
-    v_run_at := conveyor._due_at(p_run_at, p_delay);
+    -- _check_job has checked a given run_at or delay; the common call (due now) skips
+    -- _due_at and its search_path save and restore, as enqueue does.
+    v_run_at := case
+        when p_run_at is null and p_delay is null then pg_catalog.now()
+        else conveyor._due_at(p_run_at, p_delay)
+    end;
 
     v_route := conveyor._resolve_route(p_job_type);
 

@@ -42,6 +42,10 @@ begin
     from conveyor.job_status as s
     left join conveyor.list_routes() as r on r.job_type = s.job_type;
 
+    -- One count of every queue, read twice (a queue and its _dlq), not counted twice.
+    with depths as materialized (
+        select * from conveyor.pgmq_queue_depths()
+    )
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'queue', q.queue_name,
         'kind', 'pgmq',
@@ -50,8 +54,8 @@ begin
         'dead', coalesce(d.depth, 0)
     ) order by q.queue_name), '[]'::jsonb)
     into v_pgmq
-    from conveyor.pgmq_queue_depths() as q
-    left join conveyor.pgmq_queue_depths() as d on d.queue_name = q.queue_name || '_dlq'
+    from depths as q
+    left join depths as d on d.queue_name = q.queue_name || '_dlq'
     where q.queue_name not like '%\_dlq';
 
     return pg_catalog.jsonb_build_object(

@@ -19,7 +19,9 @@ declare
     v_batch integer := conveyor._setting('prune_batch_size', '10000')::integer;
     v_max_batches integer := conveyor._setting('prune_max_batches', '100')::integer;
     v_history_cutoff interval := conveyor._setting('history_retention', '7 days')::interval;
-    v_dead_cutoff timestamptz := pg_catalog.now() - conveyor._setting('dead_letter_retention', '30 days')::interval;
+    -- Dead letters of the jobs table and messages of pgmq's <queue>_dlq alike.
+    v_dead_keep interval := conveyor._setting('dead_letter_retention', '30 days')::interval;
+    v_dead_cutoff timestamptz := pg_catalog.now() - v_dead_keep;
     v_cron_cutoff timestamptz := pg_catalog.now() - conveyor._setting('cron_run_details_retention', '7 days')::interval;
     v_log_cutoff timestamptz := pg_catalog.now() - conveyor._setting('log_retention', '30 days')::interval;
     -- Inngest deduplicates event ids for 24 hours: a sent row is kept at least a day
@@ -79,9 +81,7 @@ begin
     v_logs := v_logs + v_count;
 
     v_outbox := conveyor.prune_outbox(v_outbox_keep);
-    v_pgmq := conveyor.prune_pgmq(
-        v_archive_keep, conveyor._setting('dead_letter_retention', '30 days')::interval, v_batch, v_max_batches
-    );
+    v_pgmq := conveyor.prune_pgmq(v_archive_keep, v_dead_keep, v_batch, v_max_batches);
 
     -- pg_cron never prunes its own run log. Only where it is installed in this
     -- database and we may delete from it (on Supabase the postgres role may).
