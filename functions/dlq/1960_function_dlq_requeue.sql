@@ -2,7 +2,8 @@
 -- Puts dead letters back to work: one, or by queue, job type or fingerprint, at most p_limit per call; returns each with its result.
 --
 -- Jobs-table dead letters go back through conveyor._requeue_dead (fresh attempts,
--- errors kept; one whose dedup key a live job holds stays dead: 'kept'). A pgmq
+-- errors kept; one whose dedup key a live job holds, or whose job type was deleted,
+-- stays dead: 'kept' with the reason). A pgmq
 -- dead letter goes back to the queue its DLQ belongs to as a new message, in one
 -- statement with its delete from the DLQ, without the 'dead' object and with
 -- 'deaths' (its death count), so a next death is numbered anew. result is
@@ -36,8 +37,11 @@ begin
             perform conveyor._requeue_dead(v_sel.ids);
             return query
             select v_sel.queue, u.id, u.job_type,
-                   case when exists (select 1 from conveyor.dead_letters as d where d.id = u.id)
-                        then 'kept: a live job holds its dedup key' else 'requeued' end
+                   case when not exists (select 1 from conveyor.dead_letters as d where d.id = u.id)
+                            then 'requeued'
+                        when not exists (select 1 from conveyor.job_types as t where t.name = u.job_type)
+                            then 'kept: job type ' || u.job_type || ' is not registered (register it again first)'
+                        else 'kept: a live job holds its dedup key' end
             from unnest(v_sel.ids, v_sel.types) as u (id, job_type);
             continue;
         end if;
